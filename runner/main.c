@@ -1,2 +1,7 @@
-/* main.c — placeholder, replaced by the CLI. */
-int main(void) { return 0; }
+/* main.c — the `parley` executable; everything is in runner/pl_cli.c. */
+#include "runner/pl_cli.h"
+
+int main(int argc, char **argv)
+{
+    return pl_cli_main(argc, argv);
+}

@@ -1,0 +1,44 @@
+/* pl_http_client.h — non-blocking HTTP(S) requests from inside the mock's event loop.
+ *
+ * The mock acts as a client when it fires webhooks (trtc 901–909, volc RTS
+ * callbacks), calls an integrator's custom LLM/TTS endpoint, or probes itself
+ * (`parley mock --self-check`). A request runs on the server's lws context; its
+ * completion function is called exactly once, from the loop, with the status
+ * (or -1 and a reason) and the response body. Response bodies are capped at
+ * PL_HTTP_CLIENT_MAX_BODY; a larger one completes with status -1. */
+#ifndef PL_HTTP_CLIENT_H
+#define PL_HTTP_CLIENT_H
+
+#include <stddef.h>
+
+struct lws_context;
+struct lws_protocols;
+
+#define PL_HTTP_CLIENT_MAX_BODY (4 * 1024 * 1024)
+
+/* status: HTTP status, or -1 with error set. body is NUL-terminated and borrowed
+ * (valid during the call). */
+typedef void (*pl_http_done_fn)(void *user, int status, const char *body, size_t len,
+                                const char *error);
+
+typedef struct {
+    const char *method; /* "GET", "POST" */
+    const char *url;    /* http://host:port/path or https://… */
+    const char *content_type;
+    const char *const *headers; /* NULL-terminated "Name: value" strings, or NULL */
+    const void *body;
+    size_t body_len;
+    int insecure; /* https: accept self-signed certificates and any host name */
+    pl_http_done_fn done;
+    void *user;
+} pl_http_request;
+
+/* Starts a request (everything is copied). Returns 0, or -1 with err set (bad
+ * URL, cannot start); done is not called then. */
+int pl_http_client_start(struct lws_context *ctx, const pl_http_request *req, char *err,
+                         size_t errlen);
+
+/* The lws protocol the server must list so client callbacks reach this module. */
+extern const struct lws_protocols pl_http_client_protocol;
+
+#endif

@@ -154,10 +154,7 @@ static int pl_validate_schema(const char *schema_path, const char *instance_path
     }
     pl_schema_errors errs = PL_SCHEMA_ERRORS_INIT;
     /* The schema must itself be a valid draft-07 schema. */
-    cJSON *meta_ref = cJSON_CreateObject();
-    cJSON_AddStringToObject(meta_ref, "$ref", PL_SCHEMA_META_URI "#");
-    int ok = pl_schema_validate(set, meta_ref, schema, &errs);
-    cJSON_Delete(meta_ref);
+    int ok = pl_schema_check(set, schema, &errs);
     if (ok != 1) {
         fprintf(stderr, "parley validate: %s is not a valid draft-07 schema:\n", schema_path);
         for (size_t i = 0; i < errs.n; i++) {

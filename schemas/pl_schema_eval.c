@@ -908,7 +908,7 @@ static void eval(vctx *c, const cJSON *s, const char *base, const cJSON *inst)
     if (!cJSON_IsObject(s))
         return; /* not a schema; pl_schema_check() reports it */
     if (c->evaldepth >= PL_SCHEMA_MAX_EVAL_DEPTH) {
-        problem(c, inst, "$ref", "schema evaluation nested deeper than %d levels",
+        problem(c, inst, "depth", "schema evaluation nested deeper than %d levels",
                 PL_SCHEMA_MAX_EVAL_DEPTH);
         return;
     }
@@ -952,7 +952,7 @@ int pl_schema_validate(pl_schema_set *set, const cJSON *schema, const cJSON *ins
     } else if (!base) {
         pl_buf err = PL_BUF_INIT;
         if (pl_schema_index_doc(&tmp, schema, "", &err) < 0) {
-            problem(&c, instance, "$ref", "%s", err.data);
+            problem(&c, instance, "depth", "%s", err.data);
         } else {
             c.tmp = &tmp;
             base = pl_schema_base_of(set, &tmp, schema);

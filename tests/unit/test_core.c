@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -149,7 +150,13 @@ static void test_trace_kill_whole_lines(void)
             pl_trace_record(t, r);
         }
     }
-    usleep(300000);
+    /* Kill once a few flushes have happened (generous deadline for loaded machines). */
+    struct stat st;
+    for (int i = 0; i < 6000; i++) {
+        if (stat(path, &st) == 0 && st.st_size > 200000)
+            break;
+        usleep(10000);
+    }
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
     char *s = slurp(path);

@@ -119,17 +119,17 @@ static void pl_validate_print_errors(const pl_schema_errors *errs, const char *n
  * meta-schema comes from parley's schema root so nothing is fetched. */
 static pl_schema_set *pl_validate_cli_set(char *err, size_t errlen)
 {
-    char meta_path[1024];
-    snprintf(meta_path, sizeof meta_path, "%s/meta/draft-07.json", pl_cli_schema_root());
-    char *text = pl_file_read(meta_path, NULL, err, errlen);
-    if (!text)
-        return NULL;
-    cJSON *meta = cJSON_Parse(text);
+    pl_buf meta_path = PL_BUF_INIT;
+    pl_buf_printf(&meta_path, "%s/meta/draft-07.json", pl_cli_schema_root());
+    char *text = pl_file_read(meta_path.data, NULL, err, errlen);
+    cJSON *meta = text ? cJSON_Parse(text) : NULL;
+    if (text && !meta)
+        snprintf(err, errlen, "%.*s: malformed JSON", (int)(errlen > 40 ? errlen - 40 : 0),
+                 meta_path.data);
     free(text);
-    if (!meta) {
-        snprintf(err, errlen, "%s: malformed JSON", meta_path);
+    pl_buf_free(&meta_path);
+    if (!meta)
         return NULL;
-    }
     pl_schema_set *set = pl_schema_set_new(NULL);
     if (pl_schema_set_add(set, PL_SCHEMA_META_URI, meta, err, errlen)) {
         pl_schema_set_free(set);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/pl_log.h"
 
@@ -37,13 +38,37 @@ static int pl_cli_is_dir(const char *p)
     return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* <dir of the running executable>/../share/parley/schemas, if it exists: an
+ * installed parley finds its catalog wherever the prefix was moved to. */
+static int pl_cli_exe_schemas(char *out, size_t n)
+{
+    char exe[4096];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len <= 0)
+        return 0;
+    exe[len] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return 0;
+    *slash = '\0';
+    int w = snprintf(out, n, "%s/../share/parley/schemas", exe);
+    if (w < 0 || (size_t)w >= n)
+        return 0;
+    char meta[4200];
+    snprintf(meta, sizeof meta, "%s/meta", out);
+    return pl_cli_is_dir(meta);
+}
+
 const char *pl_cli_schema_root(void)
 {
+    static char exe_root[4200];
     if (pl_cli_conf.schema_root)
         return pl_cli_conf.schema_root;
     const char *env = getenv("PARLEY_SCHEMAS");
     if (env && *env)
         pl_cli_conf.schema_root = env;
+    else if (pl_cli_exe_schemas(exe_root, sizeof exe_root))
+        pl_cli_conf.schema_root = exe_root;
     else if (pl_cli_is_dir(PARLEY_SRCDIR "/schemas/meta"))
         pl_cli_conf.schema_root = PARLEY_SRCDIR "/schemas";
     else
@@ -94,7 +119,8 @@ static void pl_cli_help(FILE *f)
                "  -q, --quiet        same as --log-level error\n"
                "\n"
                "environment:\n"
-               "  PARLEY_SCHEMAS     schema root (default: the installed share/parley/schemas)\n"
+               "  PARLEY_SCHEMAS     schema root (default: <bin>/../share/parley/schemas, else\n"
+               "                     the source tree's schemas/)\n"
                "  NO_COLOR           no colour in messages\n"
                "\n"
                "exit codes: 0 all passed, 1 a check failed, 2 bad usage or bad input\n"

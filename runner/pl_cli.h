@@ -23,8 +23,9 @@ typedef struct {
 /* The process configuration, filled from the environment and global options. */
 pl_config *pl_cli_config(void);
 
-/* Finds the schema root: $PARLEY_SCHEMAS, else the source tree's schemas/ (a
- * build run in place), else the installed share/parley/schemas. */
+/* Finds the schema root: $PARLEY_SCHEMAS; else <exe>/../share/parley/schemas (an
+ * installed parley, wherever its prefix went); else the source tree's schemas/ (a
+ * build run in place); else the configured install prefix's share/parley/schemas. */
 const char *pl_cli_schema_root(void);
 
 int pl_cli_main(int argc, char **argv);

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/pl_buf.h"
 #include "core/pl_log.h"
 
 typedef struct {
@@ -51,12 +52,15 @@ static int pl_cli_exe_schemas(char *out, size_t n)
     if (!slash)
         return 0;
     *slash = '\0';
-    int w = snprintf(out, n, "%s/../share/parley/schemas", exe);
-    if (w < 0 || (size_t)w >= n)
-        return 0;
-    char meta[4200];
-    snprintf(meta, sizeof meta, "%s/meta", out);
-    return pl_cli_is_dir(meta);
+    pl_buf root = PL_BUF_INIT, meta = PL_BUF_INIT;
+    pl_buf_printf(&root, "%s/../share/parley/schemas", exe);
+    pl_buf_printf(&meta, "%s/meta", root.data);
+    int found = root.len < n && pl_cli_is_dir(meta.data);
+    if (found)
+        memcpy(out, root.data, root.len + 1);
+    pl_buf_free(&root);
+    pl_buf_free(&meta);
+    return found;
 }
 
 const char *pl_cli_schema_root(void)

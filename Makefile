@@ -36,4 +36,5 @@ format:
 	clang-format -i $$(git ls-files '*.c' '*.h')
 
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN) reports
+	rm -rf $(BUILD) $(BUILD_SAN)
+	rm -f reports/*.xml reports/*.jsonl reports/*.html reports/*.json

@@ -12,20 +12,19 @@
 #include "core/pl_buf.h"
 #include "core/pl_clock.h"
 #include "core/pl_crypto.h"
+#include "core/pl_json.h"
 #include "core/pl_trace.h"
 #include "core/pl_yaml.h"
 #include "schemas/pl_schema.h"
 
 static cJSON *bench_load_json(const char *path)
 {
-    char err[512];
-    char *t = pl_file_read(path, NULL, err, sizeof err);
-    if (!t) {
+    char err[1200];
+    cJSON *j = pl_json_load_file(path, err, sizeof err);
+    if (!j) {
         fprintf(stderr, "bench: %s\n", err);
         exit(2);
     }
-    cJSON *j = cJSON_Parse(t);
-    free(t);
     return j;
 }
 

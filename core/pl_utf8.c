@@ -1,4 +1,5 @@
-/* pl_utf8.c — strict UTF-8 validation and code-point counting (see pl_utf8.h). */
+/* pl_utf8.c — strict UTF-8 validation, decoding, code-point counting and
+ * line:column positions (see pl_utf8.h). */
 #include "core/pl_utf8.h"
 
 /* Length of the valid sequence starting at s (with n bytes left), or 0 if invalid. */
@@ -61,4 +62,34 @@ size_t pl_utf8_count(const void *p, size_t n)
         count++;
     }
     return count;
+}
+
+size_t pl_utf8_decode(const void *p, size_t n, uint32_t *cp)
+{
+    static const unsigned char mask[5] = {0, 0x7F, 0x1F, 0x0F, 0x07};
+    const unsigned char *s = p;
+    size_t len = pl_utf8_seq(s, n);
+    if (!len)
+        return 0;
+    uint32_t v = s[0] & mask[len];
+    for (size_t i = 1; i < len; i++)
+        v = (v << 6) | (s[i] & 0x3F);
+    *cp = v;
+    return len;
+}
+
+void pl_utf8_linecol(const char *text, size_t len, size_t off, int *line, int *col)
+{
+    int l = 1, c = 1;
+    for (size_t i = 0; i < off && i < len; i++) {
+        unsigned char ch = (unsigned char)text[i];
+        if (ch == '\n' || (ch == '\r' && (i + 1 >= len || text[i + 1] != '\n'))) {
+            l++;
+            c = 1;
+        } else if ((ch & 0xC0) != 0x80 && ch != '\r') {
+            c++;
+        }
+    }
+    *line = l;
+    *col = c;
 }

@@ -17,6 +17,7 @@
  * both memory (billion laughs) and the recursion of the copy and cJSON_Delete. */
 #include "core/pl_yaml.h"
 #include "core/pl_buf.h"
+#include "core/pl_utf8.h"
 #include "core/pl_crypto.h"
 
 #include <limits.h>
@@ -301,23 +302,6 @@ static void pl_yaml_set_pos(pl_yaml_loader *L, const cJSON *node, int line, int 
     pl_yaml_slot *s = pl_yaml_pos_put(&L->doc->pos, node);
     s->line = line;
     s->col = col;
-}
-
-/* 1-based line and column of byte offset off, counting characters (UTF-8 lead bytes). */
-static void pl_yaml_offset_pos(const char *text, size_t len, size_t off, int *line, int *col)
-{
-    int l = 1, c = 1;
-    for (size_t i = 0; i < off && i < len; i++) {
-        unsigned char ch = (unsigned char)text[i];
-        if (ch == '\n' || (ch == '\r' && (i + 1 >= len || text[i + 1] != '\n'))) {
-            l++;
-            c = 1;
-        } else if ((ch & 0xc0) != 0x80 && ch != '\r') {
-            c++;
-        }
-    }
-    *line = l;
-    *col = c;
 }
 
 /* The byte at 0-based (line, column) as libyaml counts them, or -1. */
@@ -960,7 +944,7 @@ static int pl_yaml_parser_error(pl_yaml_loader *L, const yaml_parser_t *p)
         fprintf(stderr, "parley: out of memory\n");
         abort();
     case YAML_READER_ERROR:
-        pl_yaml_offset_pos(L->text, L->len, p->problem_offset, &line, &col);
+        pl_utf8_linecol(L->text, L->len, p->problem_offset, &line, &col);
         if (strstr(problem, "UTF"))
             return pl_yaml_fail(L, line, col, "invalid UTF-8 text (%s)", problem);
         if (p->problem_value >= 0)
@@ -1016,7 +1000,7 @@ static int pl_yaml_run(pl_yaml_loader *L)
     const char *nul = memchr(L->text, '\0', L->len);
     if (nul) {
         int line, col;
-        pl_yaml_offset_pos(L->text, L->len, (size_t)(nul - L->text), &line, &col);
+        pl_utf8_linecol(L->text, L->len, (size_t)(nul - L->text), &line, &col);
         return pl_yaml_fail(L, line, col, "NUL byte in input (not a text file?)");
     }
     yaml_parser_t p;

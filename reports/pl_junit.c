@@ -89,17 +89,11 @@ static size_t pl_junit_seq_len(unsigned char c)
  * sequence consumes one byte and yields U+FFFD. */
 static size_t pl_junit_decode(const unsigned char *p, size_t n, uint32_t *cp)
 {
-    size_t len = pl_junit_seq_len(p[0]);
-    if (len > n || !pl_utf8_valid(p, len, NULL)) {
-        *cp = 0xFFFD;
-        return 1;
-    }
-    static const unsigned char mask[5] = {0, 0x7F, 0x1F, 0x0F, 0x07};
-    uint32_t v = p[0] & mask[len];
-    for (size_t i = 1; i < len; i++)
-        v = (v << 6) | (p[i] & 0x3F);
-    *cp = v;
-    return len;
+    size_t len = pl_utf8_decode(p, n, cp);
+    if (len)
+        return len;
+    *cp = 0xFFFD;
+    return 1;
 }
 
 /* XML 1.0 Char production (surrogates never get here: the decoder rejects them). */

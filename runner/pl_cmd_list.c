@@ -4,10 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
-#include "core/pl_buf.h"
+#include "core/pl_json.h"
 #include "mock/pl_dialect.h"
 #include "runner/pl_cli.h"
 
@@ -38,16 +39,19 @@ static const char *pl_list_str(const cJSON *o, const char *key)
 /* Prints one dialect's catalog; returns 1 if the dialect has none. */
 static int pl_list_kinds_of(const char *dialect, int quiet_missing)
 {
-    char path[1024], err[512];
+    char path[1024], err[1200];
     snprintf(path, sizeof path, "%s/%s/catalog.json", pl_cli_schema_root(), dialect);
-    char *text = pl_file_read(path, NULL, err, sizeof err);
-    if (!text) {
+    if (access(path, F_OK) != 0) {
         if (!quiet_missing)
-            fprintf(stderr, "parley list: dialect %s has no catalog yet (%s)\n", dialect, err);
+            fprintf(stderr, "parley list: dialect %s has no catalog yet (%s missing)\n", dialect,
+                    path);
         return 1;
     }
-    cJSON *cat = cJSON_Parse(text);
-    free(text);
+    cJSON *cat = pl_json_load_file(path, err, sizeof err);
+    if (!cat) {
+        fprintf(stderr, "parley list: %s\n", err);
+        return 1;
+    }
     if (!cJSON_IsArray(cat)) {
         fprintf(stderr, "parley list: %s: not a JSON array\n", path);
         cJSON_Delete(cat);

@@ -13,6 +13,7 @@
 #include <cjson/cJSON.h>
 
 #include "core/pl_buf.h"
+#include "core/pl_json.h"
 #include "core/pl_yaml.h"
 #include "runner/pl_cli.h"
 #include "schemas/pl_schema.h"
@@ -37,39 +38,6 @@ static void pl_validate_help(FILE *f)
             "exit codes: 0 valid, 1 instance invalid, 2 unreadable or malformed input or schema\n");
 }
 
-/* 1-based line and column of byte offset off in text. */
-static void pl_validate_linecol(const char *text, size_t off, int *line, int *col)
-{
-    *line = 1;
-    *col = 1;
-    for (size_t i = 0; i < off && text[i]; i++) {
-        if (text[i] == '\n') {
-            (*line)++;
-            *col = 1;
-        } else {
-            (*col)++;
-        }
-    }
-}
-
-static cJSON *pl_validate_parse_json(const char *name, const char *text, size_t len)
-{
-    const char *end = NULL;
-    cJSON *doc = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-    if (doc) {
-        while (end && end < text + len && strchr(" \t\r\n", *end))
-            end++;
-        if (!end || end == text + len)
-            return doc;
-        cJSON_Delete(doc);
-    }
-    int line, col;
-    pl_validate_linecol(text, end ? (size_t)(end - text) : 0, &line, &col);
-    fprintf(stderr, "%s:%d:%d: %s\n", name, line, col,
-            doc ? "unexpected data after the JSON value" : "malformed JSON");
-    return NULL;
-}
-
 /* Loads the instance: JSON or YAML. On YAML, *ydoc owns the tree. */
 static const cJSON *pl_validate_load_instance(const char *path, pl_yaml_doc **ydoc,
                                               cJSON **jdoc)
@@ -88,15 +56,10 @@ static const cJSON *pl_validate_load_instance(const char *path, pl_yaml_doc **yd
         }
         return pl_yaml_root(*ydoc);
     }
-    char err[512];
-    size_t len;
-    char *text = pl_file_read(path, &len, err, sizeof err);
-    if (!text) {
-        fprintf(stderr, "parley validate: %s\n", err);
-        return NULL;
-    }
-    *jdoc = pl_validate_parse_json(strcmp(path, "-") ? path : "<stdin>", text, len);
-    free(text);
+    char err[1200];
+    *jdoc = pl_json_load_file(path, err, sizeof err);
+    if (!*jdoc)
+        fprintf(stderr, "%s\n", err);
     return *jdoc;
 }
 
@@ -121,12 +84,7 @@ static pl_schema_set *pl_validate_cli_set(char *err, size_t errlen)
 {
     pl_buf meta_path = PL_BUF_INIT;
     pl_buf_printf(&meta_path, "%s/meta/draft-07.json", pl_cli_schema_root());
-    char *text = pl_file_read(meta_path.data, NULL, err, errlen);
-    cJSON *meta = text ? cJSON_Parse(text) : NULL;
-    if (text && !meta)
-        snprintf(err, errlen, "%.*s: malformed JSON", (int)(errlen > 40 ? errlen - 40 : 0),
-                 meta_path.data);
-    free(text);
+    cJSON *meta = pl_json_load_file(meta_path.data, err, errlen);
     pl_buf_free(&meta_path);
     if (!meta)
         return NULL;

@@ -9,6 +9,8 @@
  * node back to its base URI, so evaluation can follow $ref in O(1) hash lookups. */
 #include "schemas/pl_schema_int.h"
 
+#include "core/pl_json.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
@@ -334,20 +336,6 @@ static int under_root(const pl_schema_set *set, const char *rp)
     return !strncmp(rp, set->root_dir, n) && (rp[n] == '/' || rp[n] == 0 || n == 1);
 }
 
-static void line_col(const char *text, const char *at, int *line, int *col)
-{
-    *line = 1;
-    *col = 1;
-    for (const char *p = text; p < at && *p; p++) {
-        if (*p == '\n') {
-            ++*line;
-            *col = 1;
-        } else {
-            ++*col;
-        }
-    }
-}
-
 /* restrict_root: the load comes from a $ref, which may not leave the root directory. */
 static const cJSON *load_file(pl_schema_set *set, const char *path, int restrict_root,
                               pl_buf *err)
@@ -366,23 +354,12 @@ static const cJSON *load_file(pl_schema_set *set, const char *path, int restrict
     const cJSON *have = pl_schema_map_get(&set->idx.ids, uri);
     const cJSON *res = have;
     if (!have) {
-        char e[256];
-        size_t len;
-        char *text = pl_file_read(rp, &len, e, sizeof e);
-        if (!text) {
+        char e[1024];
+        cJSON *doc = pl_json_load_file(rp, e, sizeof e);
+        if (!doc)
             pl_buf_puts(err, e);
-        } else {
-            const char *end = NULL;
-            cJSON *doc = cJSON_ParseWithOpts(text, &end, 1);
-            if (!doc) {
-                int line, col;
-                line_col(text, end ? end : text, &line, &col);
-                pl_buf_printf(err, "%s:%d:%d: invalid JSON", rp, line, col);
-            } else {
-                res = register_doc(set, uri, doc, err);
-            }
-            free(text);
-        }
+        else
+            res = register_doc(set, uri, doc, err);
     }
     free(uri);
     free(rp);

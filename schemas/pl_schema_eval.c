@@ -9,6 +9,8 @@
  * even when found inside a branch whose errors are otherwise discarded. */
 #include "schemas/pl_schema_int.h"
 
+#include "core/pl_utf8.h"
+
 #include <float.h>
 #include <math.h>
 #include <stdarg.h>
@@ -217,15 +219,6 @@ static void put_json(pl_buf *b, const cJSON *v)
         pl_buf_puts(b, s);
     }
     free(s);
-}
-
-static size_t utf8_len(const char *s)
-{
-    size_t n = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            n++;
-    return n;
 }
 
 static int is_multiple(double x, double m)
@@ -449,7 +442,7 @@ static void kw_maxLength(vctx *c, const cJSON *s, const cJSON *v, const char *ba
                          const cJSON *inst)
 {
     char a[40];
-    size_t n = utf8_len(inst->valuestring);
+    size_t n = pl_utf8_count(inst->valuestring, strlen(inst->valuestring));
     if (cJSON_IsNumber(v) && (double)n > v->valuedouble)
         emit(c, inst, "maxLength", "string longer than %s characters (%zu)",
              fmt_num(a, v->valuedouble), n);
@@ -459,7 +452,7 @@ static void kw_minLength(vctx *c, const cJSON *s, const cJSON *v, const char *ba
                          const cJSON *inst)
 {
     char a[40];
-    size_t n = utf8_len(inst->valuestring);
+    size_t n = pl_utf8_count(inst->valuestring, strlen(inst->valuestring));
     if (cJSON_IsNumber(v) && (double)n < v->valuedouble)
         emit(c, inst, "minLength", "string shorter than %s characters (%zu)",
              fmt_num(a, v->valuedouble), n);

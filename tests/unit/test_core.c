@@ -9,6 +9,7 @@
 
 #include "core/pl_buf.h"
 #include "core/pl_clock.h"
+#include "core/pl_json.h"
 #include "core/pl_trace.h"
 #include "core/pl_utf8.h"
 #include "pl_test.h"
@@ -81,6 +82,43 @@ static void test_utf8(void)
     CU_ASSERT(!pl_utf8_valid("\xf4\x90\x80\x80", 4, &bad) && bad == 0); /* > U+10FFFF */
     CU_ASSERT(!pl_utf8_valid("x\xe6\x9c", 3, &bad) && bad == 1);        /* truncated */
     CU_ASSERT(pl_utf8_valid("", 0, NULL));
+
+    uint32_t cp = 0;
+    CU_ASSERT(pl_utf8_decode("A", 1, &cp) == 1 && cp == 'A');
+    CU_ASSERT(pl_utf8_decode("\xe6\x9c\xaa", 3, &cp) == 3 && cp == 0x672A);
+    CU_ASSERT(pl_utf8_decode("\xf0\x9f\x98\x80", 4, &cp) == 4 && cp == 0x1F600);
+    CU_ASSERT_EQUAL(pl_utf8_decode("\xe6\x9c", 2, &cp), 0);  /* truncated */
+    CU_ASSERT_EQUAL(pl_utf8_decode("\xed\xa0\x80", 3, &cp), 0); /* surrogate */
+
+    int line, col;
+    const char *t = "ab\n\xe6\x9c\xaax\r\ny\rz";
+    pl_utf8_linecol(t, strlen(t), 0, &line, &col);
+    CU_ASSERT(line == 1 && col == 1);
+    pl_utf8_linecol(t, strlen(t), 6, &line, &col); /* 'x': after one 3-byte character */
+    CU_ASSERT(line == 2 && col == 2);
+    pl_utf8_linecol(t, strlen(t), 9, &line, &col); /* 'y' after CR LF */
+    CU_ASSERT(line == 3 && col == 1);
+    pl_utf8_linecol(t, strlen(t), 11, &line, &col); /* 'z' after a lone CR */
+    CU_ASSERT(line == 4 && col == 1);
+}
+
+static void test_json_parse(void)
+{
+    char err[256];
+    const char *ok = "{\"a\": [1, 2]}\n", *cut = "{\n  \"a\": [1,\n", *bad = "{\n  \"a\": [1,\n}";
+    cJSON *j = pl_json_parse("m.json", ok, strlen(ok), err, sizeof err);
+    CU_ASSERT_PTR_NOT_NULL(j);
+    cJSON_Delete(j);
+    CU_ASSERT_PTR_NULL(pl_json_parse("m.json", bad, strlen(bad), err, sizeof err));
+    CU_ASSERT_STRING_EQUAL(err, "m.json:3:1: invalid JSON");
+    CU_ASSERT_PTR_NULL(pl_json_parse("m.json", cut, strlen(cut), err, sizeof err));
+    CU_ASSERT_STRING_EQUAL(err, "m.json:3:1: invalid JSON"); /* truncated: the end of input */
+    CU_ASSERT_PTR_NULL(pl_json_parse("m.json", "{} {}", 5, err, sizeof err));
+    CU_ASSERT_STRING_EQUAL(err, "m.json:1:4: invalid JSON (unexpected data after the value)");
+    CU_ASSERT_PTR_NULL(pl_json_parse("m.json", "{}\0x", 4, err, sizeof err)); /* NUL then data */
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "m.json:1:3: invalid JSON"));
+    CU_ASSERT_PTR_NULL(pl_json_load_file("/nonexistent/m.json", err, sizeof err));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "/nonexistent/m.json: No such file"));
 }
 
 static char *slurp(const char *path)
@@ -183,6 +221,7 @@ int main(void)
         {"file read / atomic write", test_file_atomic},
         {"clock", test_clock},
         {"utf8", test_utf8},
+        {"json parse with positions", test_json_parse},
         {"trace records", test_trace_records},
         {"trace killed mid-run keeps whole lines", test_trace_kill_whole_lines},
         {NULL, NULL},

@@ -1,0 +1,41 @@
+/* pl_json.c — JSON parsing with file:line:col errors (see pl_json.h). */
+#include "core/pl_json.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/pl_buf.h"
+#include "core/pl_utf8.h"
+
+cJSON *pl_json_parse(const char *name, const char *text, size_t len, char *err, size_t errlen)
+{
+    const char *end = NULL;
+    /* Parsing up to the terminating NUL (not by length) lets cJSON report an error
+     * at end of input as the end, where its length-based parser says len - 1. */
+    cJSON *doc = cJSON_ParseWithOpts(text, &end, 0);
+    int trailing = doc != NULL;
+    if (doc) {
+        while (end && end < text + len && *end && strchr(" \t\r\n", *end))
+            end++;
+        if (!end || end == text + len)
+            return doc;
+        cJSON_Delete(doc);
+    }
+    int line, col;
+    pl_utf8_linecol(text, len, end ? (size_t)(end - text) : 0, &line, &col);
+    snprintf(err, errlen, "%s:%d:%d: invalid JSON%s", name, line, col,
+             trailing ? " (unexpected data after the value)" : "");
+    return NULL;
+}
+
+cJSON *pl_json_load_file(const char *path, char *err, size_t errlen)
+{
+    size_t len;
+    char *text = pl_file_read(path, &len, err, errlen);
+    if (!text)
+        return NULL;
+    cJSON *doc = pl_json_parse(strcmp(path, "-") ? path : "<stdin>", text, len, err, errlen);
+    free(text);
+    return doc;
+}

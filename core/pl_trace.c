@@ -46,8 +46,13 @@ pl_trace *pl_trace_open(const char *path, char *err, size_t errlen)
 
 void pl_trace_record(pl_trace *t, cJSON *rec)
 {
-    char *body = cJSON_PrintUnformatted(rec);
+    pl_trace_write(t, rec);
     cJSON_Delete(rec);
+}
+
+void pl_trace_write(pl_trace *t, const cJSON *rec)
+{
+    char *body = cJSON_PrintUnformatted(rec);
     if (!body)
         return;
     int64_t now = pl_clock_mono_us();

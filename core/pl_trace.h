@@ -25,6 +25,9 @@ pl_trace *pl_trace_open(const char *path, char *err, size_t errlen);
 /* Appends one record. Takes ownership of rec (a JSON object) and frees it. */
 void pl_trace_record(pl_trace *t, cJSON *rec);
 
+/* Appends one record the caller keeps (rec is only read). */
+void pl_trace_write(pl_trace *t, const cJSON *rec);
+
 /* Adds a wire payload to rec: "text" when it is valid UTF-8 and not binary,
  * otherwise "b64" (base64 of the exact bytes) — so the trace stays valid JSON
  * and replays byte-exact. Also adds "len". */

@@ -1,30 +1,65 @@
-/* pl_dialect.c — the table of dialects parley knows (see pl_dialect.h). */
+/* pl_dialect.c — the table of dialects parley knows (see pl_dialect.h).
+ *
+ * A live dialect is defined in its own file (mock/dialects/<id>.c) and listed here by
+ * its symbol. A dialect whose file has not been written yet is listed with its
+ * description only, so `parley list dialects` shows the whole picture of DESIGN §1. */
 #include "mock/pl_dialect.h"
 
 #include <stddef.h>
 #include <string.h>
 
-static const pl_dialect_info pl_dialects[] = {
-    {"bailian", "Alibaba Bailian multimodal dialog (DashScope multimodal-dialog), incl. LiveAI video",
-     "WebSocket /api-ws/v1/inference, JSON text + binary audio", "000"},
-    {"aicall", "Alibaba AICallKit agent DataChannel messages 1000-1018 / 1100-1120",
-     "RTC data channel -> room bridge /aicall/room", "003"},
-    {"trtc", "Tencent TRTC AI conversation: cloud APIs, custom messages, callbacks 901-909",
-     "HTTP (TC3-HMAC-SHA256), webhooks, RTC custom cmd -> room bridge /trtc/room", "001"},
-    {"volc", "Volcengine RTC AIGC: Start/Update/StopVoiceChat, binary room messages",
-     "HTTP (V4 HMAC-SHA256), RTC binary messages -> room bridge /volc/room", "002"},
-    {NULL, NULL, NULL, NULL},
+extern const pl_dialect pl_dialect_aicall;
+
+static const pl_dialect pl_dialect_bailian_info = {
+    .id = "bailian",
+    .vendor = "Alibaba Bailian multimodal dialog (DashScope multimodal-dialog), incl. LiveAI video",
+    .transport = "WebSocket /api-ws/v1/inference, JSON text + binary audio",
+    .seed = "000",
 };
 
-const pl_dialect_info *pl_dialect_all(void)
+static const pl_dialect pl_dialect_trtc_info = {
+    .id = "trtc",
+    .vendor = "Tencent TRTC AI conversation: cloud APIs, custom messages, callbacks 901-909",
+    .transport = "HTTP (TC3-HMAC-SHA256), webhooks, RTC custom cmd -> room bridge /trtc/room",
+    .seed = "001",
+};
+
+static const pl_dialect pl_dialect_volc_info = {
+    .id = "volc",
+    .vendor = "Volcengine RTC AIGC: Start/Update/StopVoiceChat, binary room messages",
+    .transport = "HTTP (V4 HMAC-SHA256), RTC binary messages -> room bridge /volc/room",
+    .seed = "002",
+};
+
+static const pl_dialect *const pl_dialects[] = {
+    &pl_dialect_bailian_info, &pl_dialect_aicall, &pl_dialect_trtc_info, &pl_dialect_volc_info,
+    NULL,
+};
+
+const pl_dialect *const *pl_dialect_all(void)
 {
     return pl_dialects;
 }
 
-const pl_dialect_info *pl_dialect_find(const char *id)
+const pl_dialect *pl_dialect_find(const char *id)
 {
-    for (const pl_dialect_info *d = pl_dialects; d->id; d++)
-        if (strcmp(d->id, id) == 0)
-            return d;
+    for (const pl_dialect *const *d = pl_dialects; *d; d++)
+        if (strcmp((*d)->id, id) == 0)
+            return *d;
+    return NULL;
+}
+
+int pl_dialect_live(const pl_dialect *d)
+{
+    return d && d->decode && d->classify && d->encode && d->open;
+}
+
+const pl_behaviour_info *pl_dialect_behaviour(const pl_dialect *d, const char *name)
+{
+    if (!d || !d->behaviours || !name)
+        return NULL;
+    for (const pl_behaviour_info *b = d->behaviours; b->name; b++)
+        if (strcmp(b->name, name) == 0)
+            return b;
     return NULL;
 }

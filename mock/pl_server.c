@@ -12,11 +12,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "core/pl_buf.h"
 #include "core/pl_clock.h"
 #include "core/pl_log.h"
+#include "mock/pl_admin.h"
+#include "mock/pl_driver.h"
 #include "mock/pl_http_client.h"
+#include "mock/pl_sessions.h"
+#include "mock/pl_ws.h"
 
 struct pl_server {
     struct lws_context *ctx;
@@ -28,126 +33,79 @@ struct pl_server {
     int64_t start_us;
     uint64_t requests;
     struct lws_protocols protocols[3];
+    pl_profile *own_profile; /* the defaults, when the caller gave none */
+    const pl_profile *profile;
+    pl_catalog *catalog;
+    pl_sessions *sessions;
+    pl_drivers *drivers;
+    lws_sorted_usec_list_t tick;
 };
 
-/* Per HTTP connection: the response waiting to be written. */
+/* Per connection: HTTP request state or the WebSocket connection. */
 typedef struct {
-    char *body;
-    size_t len;
-    size_t sent;
-    unsigned status;
-} pl_http_conn;
+    pl_admin_req http;
+    pl_ws_conn *ws;
+} pl_server_pss;
 
-static void pl_server_trace_event(pl_server *s, const char *event, cJSON *extra)
+#define PL_SERVER_TICK_US 1000000
+
+void pl_server_trace_record(pl_server *s, cJSON *rec)
 {
     if (!s->trace) {
-        cJSON_Delete(extra);
+        cJSON_Delete(rec);
         return;
     }
-    cJSON *rec = extra ? extra : cJSON_CreateObject();
-    cJSON_AddStringToObject(rec, "ev", event);
     pl_trace_record(s->trace, rec);
 }
 
-static char *pl_server_health(pl_server *s)
+static void pl_server_trace_event(pl_server *s, const char *event, cJSON *extra)
+{
+    cJSON *rec = extra ? extra : cJSON_CreateObject();
+    cJSON_AddStringToObject(rec, "ev", event);
+    pl_server_trace_record(s, rec);
+}
+
+cJSON *pl_server_health_json(pl_server *s)
 {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddBoolToObject(o, "ok", 1);
     cJSON_AddStringToObject(o, "parley", PARLEY_VERSION);
     cJSON_AddNumberToObject(o, "uptime_ms", (double)((pl_clock_mono_us() - s->start_us) / 1000));
     cJSON_AddNumberToObject(o, "requests", (double)s->requests);
-    char *txt = cJSON_PrintUnformatted(o);
-    cJSON_Delete(o);
-    return txt;
+    cJSON *ss = cJSON_AddObjectToObject(o, "sessions");
+    cJSON_AddNumberToObject(ss, "live", (double)pl_sessions_live(s->sessions));
+    cJSON_AddNumberToObject(ss, "max", (double)pl_profile_limits_get(s->profile)->max_sessions);
+    return o;
 }
 
-/* Routes one request; sets status and a malloc'd JSON body. */
-static void pl_server_route(pl_server *s, const char *path, pl_http_conn *c)
-{
-    if (strcmp(path, "/_parley/health") == 0) {
-        c->status = HTTP_STATUS_OK;
-        c->body = pl_server_health(s);
-    } else {
-        c->status = HTTP_STATUS_NOT_FOUND;
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "error", "not found");
-        cJSON_AddStringToObject(o, "path", path);
-        c->body = cJSON_PrintUnformatted(o);
-        cJSON_Delete(o);
-    }
-    c->len = strlen(c->body);
-}
-
-static int pl_server_http_begin(struct lws *wsi, pl_server *s, pl_http_conn *c, const char *path)
-{
-    unsigned char hdr[LWS_PRE + 1024], *start = hdr + LWS_PRE, *p = start, *end = hdr + sizeof hdr;
-    s->requests++;
-    pl_server_route(s, path, c);
-    cJSON *rec = cJSON_CreateObject();
-    cJSON_AddStringToObject(rec, "path", path);
-    cJSON_AddNumberToObject(rec, "status", c->status);
-    pl_server_trace_event(s, "http", rec);
-    if (lws_add_http_common_headers(wsi, c->status, "application/json", c->len, &p, end) ||
-        lws_finalize_write_http_header(wsi, start, &p, end))
-        return 1;
-    lws_callback_on_writable(wsi);
-    return 0;
-}
-
-static int pl_server_http_write(struct lws *wsi, pl_http_conn *c)
-{
-    if (!c->body)
-        return 0;
-    size_t chunk = c->len - c->sent;
-    if (chunk > 16384)
-        chunk = 16384;
-    unsigned char *buf = pl_xmalloc(LWS_PRE + chunk + 1);
-    memcpy(buf + LWS_PRE, c->body + c->sent, chunk);
-    int last = c->sent + chunk == c->len;
-    int n = lws_write(wsi, buf + LWS_PRE, chunk, last ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP);
-    free(buf);
-    if (n < (int)chunk)
-        return -1;
-    c->sent += chunk;
-    if (!last) {
-        lws_callback_on_writable(wsi);
-        return 0;
-    }
-    free(c->body);
-    c->body = NULL;
-    return lws_http_transaction_completed(wsi) ? -1 : 0;
-}
-
-static int pl_server_http_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user,
-                             void *in, size_t len)
+static int pl_server_cb(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                        size_t len)
 {
     pl_server *s = lws_context_user(lws_get_context(wsi));
-    pl_http_conn *c = user;
-    switch (reason) {
-    case LWS_CALLBACK_HTTP:
-        return pl_server_http_begin(wsi, s, c, in ? (const char *)in : "/");
-    case LWS_CALLBACK_HTTP_WRITEABLE:
-        return pl_server_http_write(wsi, c);
-    case LWS_CALLBACK_HTTP_DROP_PROTOCOL:
-    case LWS_CALLBACK_CLOSED_HTTP:
-        if (c) {
-            free(c->body);
-            c->body = NULL;
-        }
-        break;
-    default:
-        break;
-    }
-    return lws_callback_http_dummy(wsi, reason, user, in, len);
+    pl_server_pss *pss = user;
+    if (pl_ws_reason(reason))
+        return pss ? pl_ws_handle(s, wsi, reason, &pss->ws, in, len) : 0;
+    return pl_admin_handle(s, wsi, reason, pss ? &pss->http : NULL, in, len);
 }
 
-/* The protocol list: server HTTP (admin API) first, so plain HTTP lands there;
- * then the client side for webhooks and probes. Built at run time because the
+static void pl_server_tick(lws_sorted_usec_list_t *sul)
+{
+    pl_server *s = lws_container_of(sul, pl_server, tick);
+    pl_sessions_tick(s->sessions);
+    pl_drivers_tick(s->drivers, pl_clock_mono_us());
+    if (s->trace)
+        pl_trace_flush(s->trace);
+    lws_sul_schedule(s->ctx, 0, &s->tick, pl_server_tick, PL_SERVER_TICK_US);
+}
+
+/* The protocol list: the server's own protocol first, so plain HTTP and WebSocket
+ * upgrades without a subprotocol land there; then the client side for webhooks and
+ * probes. Built at run time because the
  * other modules' protocol structs are not compile-time constants here. */
 static void pl_server_protocols(struct lws_protocols out[3])
 {
-    static const struct lws_protocols http = {"http", pl_server_http_cb, sizeof(pl_http_conn),
-                                              0, 0, NULL, 0};
+    static const struct lws_protocols http = {"parley", pl_server_cb, sizeof(pl_server_pss),
+                                              64 * 1024, 0, NULL, 0};
     static const struct lws_protocols term = {NULL, NULL, 0, 0, 0, NULL, 0};
     out[0] = http;
     out[1] = pl_http_client_protocol;
@@ -189,6 +147,22 @@ static int pl_server_check_tls(const char *cert, const char *key, char *err, siz
     return what ? -1 : 0;
 }
 
+/* Every session is a socket: raise the soft descriptor limit towards the hard one so that
+ * limits.max_sessions can be reached (lws sizes its tables from this limit). */
+static void pl_server_raise_fd_limit(size_t sessions)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    rlim_t want = (rlim_t)sessions + 64;
+    if (rl.rlim_cur >= want)
+        return;
+    rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want ? want : rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
+        pl_warn("only %llu file descriptors: fewer than limits.max_sessions (%zu) sessions fit",
+                (unsigned long long)rl.rlim_cur, sessions);
+}
+
 pl_server *pl_server_new(const pl_server_opts *o, char *err, size_t errlen)
 {
     if ((o->cert == NULL) != (o->key == NULL)) {
@@ -198,14 +172,21 @@ pl_server *pl_server_new(const pl_server_opts *o, char *err, size_t errlen)
     if (o->cert && pl_server_check_tls(o->cert, o->key, err, errlen))
         return NULL;
     pl_server *s = pl_xcalloc(1, sizeof *s);
+    s->profile = o->profile ? o->profile : (s->own_profile = pl_profile_new_default());
+    s->catalog = o->catalog;
+    const pl_profile_limits *lim = pl_profile_limits_get(s->profile);
     s->host = pl_xstrdup(o->listen ? o->listen : "127.0.0.1");
     s->tls = o->cert != NULL;
     s->start_us = pl_clock_mono_us();
     if (o->trace_path && !(s->trace = pl_trace_open(o->trace_path, err, errlen))) {
+        pl_profile_free(s->own_profile);
         free(s->host);
         free(s);
         return NULL;
     }
+    s->sessions = pl_sessions_new(lim->max_sessions, lim->retired);
+    s->drivers = pl_drivers_new(s->sessions, s->trace);
+    pl_server_raise_fd_limit(lim->max_sessions);
     lws_set_log_level(LLL_ERR | (pl_log_get_level() <= PL_LOG_DEBUG ? LLL_WARN | LLL_NOTICE : 0),
                       pl_server_lws_log);
 
@@ -235,6 +216,7 @@ pl_server *pl_server_new(const pl_server_opts *o, char *err, size_t errlen)
         return NULL;
     }
     s->port = lws_get_vhost_listen_port(s->vh);
+    lws_sul_schedule(s->ctx, 0, &s->tick, pl_server_tick, PL_SERVER_TICK_US);
     cJSON *rec = cJSON_CreateObject();
     cJSON_AddStringToObject(rec, "listen", s->host);
     cJSON_AddNumberToObject(rec, "port", s->port);
@@ -246,7 +228,7 @@ pl_server *pl_server_new(const pl_server_opts *o, char *err, size_t errlen)
 
 int pl_server_service(pl_server *s)
 {
-    return lws_service(s->ctx, 0);
+    return s->ctx ? lws_service(s->ctx, 0) : -1;
 }
 
 int pl_server_port(const pl_server *s)
@@ -279,18 +261,67 @@ uint64_t pl_server_requests(const pl_server *s)
     return s->requests;
 }
 
+static void pl_server_close_one(void *user, pl_session *ss)
+{
+    (void)user;
+    if (pl_session_is_open(ss))
+        pl_session_close(ss, 1001, "parley is stopping");
+}
+
+void pl_server_stop(pl_server *s)
+{
+    if (!s->ctx)
+        return;
+    /* Say goodbye properly (1001 going away), give the close frames up to 500 ms. */
+    pl_sessions_each(s->sessions, pl_server_close_one, NULL);
+    int64_t deadline = pl_clock_mono_us() + 500000;
+    while (pl_sessions_live(s->sessions) && pl_clock_mono_us() < deadline)
+        if (lws_service(s->ctx, 0) < 0)
+            break;
+    lws_sul_cancel(&s->tick);
+    lws_context_destroy(s->ctx); /* closes what is left: those sessions retire too */
+    s->ctx = NULL;
+}
+
 void pl_server_free(pl_server *s)
 {
     if (!s)
         return;
-    if (s->ctx)
-        lws_context_destroy(s->ctx);
+    pl_server_stop(s);
+    pl_drivers_free(s->drivers);
+    pl_sessions_free(s->sessions);
     if (s->trace) {
         cJSON *rec = cJSON_CreateObject();
         cJSON_AddNumberToObject(rec, "requests", (double)s->requests);
         pl_server_trace_event(s, "stop", rec);
         pl_trace_close(s->trace);
     }
+    pl_profile_free(s->own_profile);
     free(s->host);
     free(s);
+}
+
+void pl_server_count_request(pl_server *s)
+{
+    s->requests++;
+}
+
+struct pl_sessions *pl_server_sessions(pl_server *s)
+{
+    return s->sessions;
+}
+
+struct pl_drivers *pl_server_drivers(pl_server *s)
+{
+    return s->drivers;
+}
+
+const pl_profile *pl_server_profile(const pl_server *s)
+{
+    return s->profile;
+}
+
+pl_catalog *pl_server_catalog(pl_server *s)
+{
+    return s->catalog;
 }

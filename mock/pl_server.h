@@ -1,24 +1,32 @@
 /* pl_server.h — the mock's libwebsockets server: one context, one thread, HTTP and
  * WebSocket on one port (DESIGN §2, §6).
  *
- * The server owns the lws context and the trace. The admin API lives under
- * /_parley/ (health now; sessions, journal, push, driver and the dialect
- * endpoints join as the dialects land). The caller drives the loop with
- * pl_server_service() and stops on pl_signal_pending(); pl_server_free() flushes
- * and closes everything. */
+ * The server owns the lws context, the trace, the session registry and the driver
+ * registry. One lws protocol serves everything: HTTP requests go to the admin API
+ * (mock/pl_admin.c), WebSocket connections to mock/pl_ws.c, which routes them by path
+ * to a dialect's room bridge or native endpoint, or to the driver channel. A 1 s timer
+ * ticks every session (deadline rules), times out driver commands and flushes the trace.
+ * The caller drives the loop with pl_server_service() and stops on pl_signal_pending();
+ * pl_server_free() closes every session, flushes and closes everything. */
 #ifndef PL_SERVER_H
 #define PL_SERVER_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include <cjson/cJSON.h>
+
 #include "core/pl_trace.h"
+#include "mock/pl_catalog.h"
+#include "mock/pl_profile.h"
 
 typedef struct {
     const char *listen;     /* interface address; default 127.0.0.1 */
     int port;               /* 0 = any free port (see pl_server_port) */
     const char *cert, *key; /* both or neither: TLS via OpenSSL */
     const char *trace_path; /* JSONL trace, or NULL */
+    const pl_profile *profile; /* limits and behaviour (borrowed; NULL: built-in defaults) */
+    pl_catalog *catalog;       /* message schemas (borrowed; NULL: no schema layer) */
 } pl_server_opts;
 
 typedef struct pl_server pl_server;
@@ -43,8 +51,24 @@ pl_trace *pl_server_trace(pl_server *s);
 
 /* Counts of served requests, for the health document and tests. */
 uint64_t pl_server_requests(const pl_server *s);
+void pl_server_count_request(pl_server *s);
 
-/* Records "stop" in the trace, flushes, destroys the context and frees. */
+/* The parts the WebSocket glue, the admin API and the runner share (borrowed). */
+struct pl_sessions *pl_server_sessions(pl_server *s);
+struct pl_drivers *pl_server_drivers(pl_server *s);
+const pl_profile *pl_server_profile(const pl_server *s);
+pl_catalog *pl_server_catalog(pl_server *s);
+
+/* Adds a record to the trace if there is one; takes ownership of rec. */
+void pl_server_trace_record(pl_server *s, cJSON *rec);
+/* {"ok":true,"parley":…,"uptime_ms":…,"requests":…,"sessions":{"live":…}} */
+cJSON *pl_server_health_json(pl_server *s);
+
+/* Closes every session (1001) and destroys the context; the registries stay readable
+ * (for the JUnit report) until pl_server_free(). */
+void pl_server_stop(pl_server *s);
+
+/* Stops if needed, records "stop" in the trace, flushes and frees everything. */
 void pl_server_free(pl_server *s);
 
 #endif

@@ -24,9 +24,11 @@ static void pl_list_help(FILE *f)
 
 static int pl_list_dialects(void)
 {
-    for (const pl_dialect_info *d = pl_dialect_all(); d->id; d++)
-        printf("%-8s %s\n         transport: %s; seed %s\n", d->id, d->vendor, d->transport,
-               d->seed);
+    for (const pl_dialect *const *p = pl_dialect_all(); *p; p++) {
+        const pl_dialect *d = *p;
+        printf("%-8s %s\n         transport: %s; seed %s%s\n", d->id, d->vendor, d->transport,
+               d->seed, pl_dialect_live(d) ? "" : " (mock: not in this build yet)");
+    }
     return PL_EXIT_OK;
 }
 
@@ -85,8 +87,8 @@ static int pl_list_kinds(int argc, char **argv)
         return pl_list_kinds_of(dialect, 0) ? PL_EXIT_USAGE : PL_EXIT_OK;
     }
     int shown = 0;
-    for (const pl_dialect_info *d = pl_dialect_all(); d->id; d++)
-        shown += !pl_list_kinds_of(d->id, 1);
+    for (const pl_dialect *const *d = pl_dialect_all(); *d; d++)
+        shown += !pl_list_kinds_of((*d)->id, 1);
     if (!shown)
         fprintf(stderr, "parley list: no dialect catalog under %s\n", pl_cli_schema_root());
     return shown ? PL_EXIT_OK : PL_EXIT_USAGE;

@@ -430,6 +430,7 @@ struct pl_aicall_rules {
     pl_aicall_rules_opts o;
     pl_finding_fn emit; /* valid during one public call only */
     void *user;
+    int shape_reported; /* during one message: the schema layer reported its shape */
 
     /* envelope, indexed by pl_dir */
     pl_aicall_rules_str sender[2];
@@ -505,10 +506,31 @@ void pl_aicall_rules_free(pl_aicall_rules *r)
 
 /* ---- small helpers ------------------------------------------------------------------ */
 
+/* Rules that only restate a constraint every schemas/aicall/<type>.json also checks
+ * (docs/rules-aicall.md, "Dedupe with the schema layer"): quiet for a message whose shape
+ * the schema layer has already reported. aicall.envelope.ids_missing is partly such a rule
+ * and is handled in check_ids(). */
+static int restates_schema(int rule)
+{
+    switch (rule) {
+    case R_NOT_OBJECT:
+    case R_TYPE_INVALID:
+    case R_DATA_NOT_OBJECT:
+    case R_DATA_MISSING:
+    case R_FIELD:
+    case R_ASR_RANGE:
+    case R_RATE_RANGE:
+    case R_PROMPT_EMPTY:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 __attribute__((format(printf, 3, 4))) static void report(pl_aicall_rules *r, int rule,
                                                          const char *fmt, ...)
 {
-    if (!r->emit)
+    if (!r->emit || (r->shape_reported && restates_schema(rule)))
         return;
     pl_finding f;
     f.rule = catalog[rule].rule;
@@ -728,6 +750,7 @@ static void end(pl_aicall_rules *r)
 {
     r->emit = NULL;
     r->user = NULL;
+    r->shape_reported = 0;
 }
 
 /* Stop expecting confirmations: the session is ending (1100, 1010, left). */
@@ -761,7 +784,10 @@ static void check_ids(pl_aicall_rules *r, pl_dir dir, const cJSON *msg, int type
 {
     const cJSON *s = cJSON_GetObjectItemCaseSensitive(msg, "senderId");
     const cJSON *rc = cJSON_GetObjectItemCaseSensitive(msg, "receiverId");
-    if (!cJSON_IsString(s) || !cJSON_IsString(rc))
+    /* The envelope schema types both ids but requires neither: after a schema report only an
+     * absent id is news. */
+    int quiet = r->shape_reported && s && rc;
+    if ((!cJSON_IsString(s) || !cJSON_IsString(rc)) && !quiet)
         report(r, R_IDS_MISSING,
                "%d %s from the %s: senderId is %s, receiverId is %s; both "
                "should be strings",
@@ -1231,7 +1257,14 @@ static void on_message(pl_aicall_rules *r, pl_dir dir, const cJSON *msg, int64_t
 void pl_aicall_rules_message(pl_aicall_rules *r, pl_dir dir, const cJSON *msg, int64_t t_us,
                              pl_finding_fn emit, void *user)
 {
-    begin(r, t_us, emit, user);
+    pl_aicall_rules_message_checked(r, dir, msg, -1, t_us, emit, user);
+}
+
+void pl_aicall_rules_message_checked(pl_aicall_rules *r, pl_dir dir, const cJSON *msg,
+                                     int schema_ok, int64_t t_us, pl_finding_fn emit, void *user)
+{
+    begin(r, t_us, emit, user); /* deadlines first: they are not about this message */
+    r->shape_reported = schema_ok == 0;
     if (msg)
         on_message(r, dir, msg, t_us);
     else

@@ -24,25 +24,7 @@
 
 #include <cjson/cJSON.h>
 
-/* Shared by every dialect's rules; guarded until it is hoisted into a common header. */
-#ifndef PL_FINDING_DEFINED
-#define PL_FINDING_DEFINED
-typedef enum { PL_DIR_C2A /* client -> agent */, PL_DIR_A2C /* agent -> client */ } pl_dir;
-typedef enum { PL_LEVEL_MUST, PL_LEVEL_SHOULD } pl_level;
-typedef struct {
-    const char *rule; /* stable id, e.g. "aicall.ptt.start_without_enable" (static) */
-    pl_level level;
-    const char *source; /* where the rule comes from, e.g. "aicall.md §5: ..." (static) */
-    char message[512];  /* what happened and what was expected, with the values */
-} pl_finding;
-typedef void (*pl_finding_fn)(void *user, const pl_finding *f);
-typedef struct {
-    const char *rule;
-    pl_level level;
-    const char *source;
-    const char *description; /* one line */
-} pl_rule_info;
-#endif
+#include "core/pl_finding.h"
 
 typedef enum {
     PL_AICALL_ROOM_MIC_MUTED,
@@ -81,6 +63,17 @@ void pl_aicall_rules_free(pl_aicall_rules *r);
  * caller keeps ownership); NULL means the body did not parse as JSON. */
 void pl_aicall_rules_message(pl_aicall_rules *r, pl_dir dir, const cJSON *msg, int64_t t_us,
                              pl_finding_fn emit, void *user);
+
+/* The same for a message the schema layer (DESIGN §5 layer 1) has checked. schema_ok as in
+ * pl_dialect.message: 0 when the schema layer reported this message's shape, 1 when it
+ * passed, -1 when no schema applies. With 0 the rules that only restate a schema
+ * constraint (envelope.not_object, envelope.type_invalid, envelope.data_not_object,
+ * envelope.data_missing, data.field_invalid, the param.*_range rules, param.prompt_empty,
+ * and envelope.ids_missing for an id that is present but not a string) stay quiet for this
+ * message, so one bad field gives one finding; everything else, and the state, proceed as
+ * with _message (which is this with -1). */
+void pl_aicall_rules_message_checked(pl_aicall_rules *r, pl_dir dir, const cJSON *msg,
+                                     int schema_ok, int64_t t_us, pl_finding_fn emit, void *user);
 
 /* The raw body of a message that did not parse: same as _message with msg NULL, but the
  * finding quotes the start of the text. */

@@ -6,6 +6,8 @@
  *   {"covers":["aicall.ptt.start_without_enable",…]}   rules a clean file exercises
  *   {"t_ms":0,"dir":"c2a","msg":{…}}    a message (msg may be any JSON value)
  *   {"t_ms":10,"dir":"a2c","raw":"{bad"} raw text: parsed here, malformed if it does not
+ *   {"t_ms":0,"dir":"c2a","schema_ok":0,"msg":{…}}  as the session feeds it after the schema
+ *                                        layer (0 reported, 1 passed; absent: -1, none)
  *   {"t_ms":20,"mic":true}               mic muted (false: unmuted)
  *   {"t_ms":30,"room":"unpublished"}     published / unpublished / left
  *   {"t_ms":40,"tick":true}
@@ -117,12 +119,16 @@ static int feed(pl_aicall_rules *r, const cJSON *ln, collect *c)
         return -1;
     if (cJSON_IsString(dir)) {
         pl_dir d = strcmp(dir->valuestring, "c2a") == 0 ? PL_DIR_C2A : PL_DIR_A2C;
+        int schema_ok = int_opt(ln, "schema_ok", -1);
         if (msg) {
-            pl_aicall_rules_message(r, d, msg, t, on_finding, c);
+            if (schema_ok == -1)
+                pl_aicall_rules_message(r, d, msg, t, on_finding, c);
+            else
+                pl_aicall_rules_message_checked(r, d, msg, schema_ok, t, on_finding, c);
         } else if (cJSON_IsString(raw)) {
             cJSON *j = cJSON_Parse(raw->valuestring);
             if (j)
-                pl_aicall_rules_message(r, d, j, t, on_finding, c);
+                pl_aicall_rules_message_checked(r, d, j, schema_ok, t, on_finding, c);
             else
                 pl_aicall_rules_malformed(r, d, raw->valuestring, strlen(raw->valuestring), t,
                                           on_finding, c);

@@ -1,0 +1,157 @@
+/* pl_session.h — one client's conversation with the mock agent, independent of transport.
+ *
+ * A session is what one client connection is to parley: a room-bridge socket
+ * (/aicall/room?room=R&user=U) or a native vendor socket (bailian). It runs the
+ * dialect-neutral half of DESIGN §6's data flow: it unwraps bridge frames, has the dialect
+ * decode and classify each payload, checks the payload against schemas/<dialect>/<kind>.json,
+ * feeds the dialect's rules, records everything in a bounded journal and the trace,
+ * reports findings (journal, trace, stderr, observer) and lets the dialect's default
+ * behaviour answer. What the session sends goes the same way in reverse and is checked
+ * the same way, so the mock's own messages and messages pushed by a person are judged too.
+ *
+ * The session never touches a socket or a clock's timer itself: the host (mock/pl_ws.c
+ * on libwebsockets, or a unit test with a fake clock) gives it ops to write a frame, arm a
+ * timer slot and close, and calls back into it with pl_session_input(),
+ * pl_session_timer_fire(), pl_session_tick() and pl_session_disconnected().
+ *
+ * Memory per session is bounded by the profile's limits: journal records (oldest dropped,
+ * counted), stored findings (all counted), and the host's output queue. Nothing is scanned
+ * per message: every operation is O(1) in the session's history.
+ *
+ * Ownership: pl_session_new() returns a session the host frees with pl_session_free()
+ * (after pl_session_disconnected(), or directly at shutdown). Strings and borrowed objects
+ * passed in opts must outlive the session. cJSON results of the *_json functions are
+ * new objects the caller deletes. */
+#ifndef PL_SESSION_H
+#define PL_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "core/pl_finding.h"
+#include "core/pl_trace.h"
+#include "mock/pl_dialect.h"
+#include "mock/pl_profile.h"
+#include "mock/pl_catalog.h"
+
+#define PL_SESSION_TIMERS 8 /* timer slots per session, 0..7, for the dialect */
+
+typedef enum {
+    PL_TRANSPORT_BRIDGE, /* room bridge: JSON frames {"op":…} / {"event":…} (docs/bridge.md) */
+    PL_TRANSPORT_NATIVE  /* the vendor's own frames on the socket (bailian) */
+} pl_transport;
+
+typedef struct {
+    /* Queue one WebSocket message to the peer; never blocks. Returns 0, or -1 when the peer
+     * is gone or its queue is over the limit (the host then closes it). */
+    int (*write)(void *host, const void *data, size_t len, int binary);
+    /* Arm timer slot (delay_us >= 0) or cancel it (delay_us < 0). When it fires the host
+     * calls pl_session_timer_fire(s, slot). Re-arming replaces the earlier deadline. */
+    void (*timer)(void *host, int slot, int64_t delay_us);
+    /* Close the transport with a WebSocket close code and reason. */
+    void (*close)(void *host, int code, const char *reason);
+    /* Monotonic now in µs; NULL means pl_clock_mono_us() (tests use a fake clock). */
+    int64_t (*now)(void *host);
+} pl_session_host_ops;
+
+/* Called with every journal record as it is made (the runner's scenario engine, the live
+ * view). rec is borrowed for the length of the call. */
+typedef void (*pl_session_observer_fn)(void *user, pl_session *s, const cJSON *rec);
+
+typedef struct {
+    const pl_dialect *dialect;
+    pl_transport transport;
+    const char *id;   /* "s12": unique in the process */
+    const char *room; /* bridge query parameters (NULL for native) */
+    const char *user;
+    const pl_profile *profile;   /* limits, behaviour, replies (borrowed; required) */
+    pl_catalog *catalog;         /* schema layer (borrowed, pl_catalog_load); NULL: off */
+    pl_trace *trace;             /* borrowed; NULL: no trace */
+    int behave;                  /* 1: play the agent (default behaviour); 0: judge only */
+    int log_findings;            /* 1: one line per finding on stderr */
+    const pl_session_host_ops *ops;
+    void *host;
+} pl_session_opts;
+
+typedef struct pl_session pl_session;
+
+/* Creates the session and runs the dialect's open hook (which may already send). */
+pl_session *pl_session_new(const pl_session_opts *o);
+void pl_session_free(pl_session *s);
+
+/* ---- host → session -------------------------------------------------------------- */
+
+/* One complete WebSocket message from the client. */
+void pl_session_input(pl_session *s, const void *data, size_t len, int binary);
+/* A message longer than the limit: only its first head_len bytes were kept. Reported as
+ * transport.message_too_large; the session goes on. */
+void pl_session_input_oversize(pl_session *s, const void *head, size_t head_len,
+                               size_t total_len, int binary);
+void pl_session_timer_fire(pl_session *s, int slot);
+void pl_session_tick(pl_session *s);
+/* The transport is gone. partial/partial_len: bytes of a message that was still arriving
+ * (kept in the trace and journal, so nothing received is lost). code: the close code the
+ * peer sent, or 1006 for an abrupt disconnect. Runs the dialect's close hook once. */
+void pl_session_disconnected(pl_session *s, int code, const void *partial, size_t partial_len);
+
+/* ---- dialect → session (what a dialect may do) ------------------------------------- */
+
+/* Sends a vendor message to the client, agent → client: encoded by the dialect, checked
+ * (schema + rules, A2C), journaled, traced, framed for the transport. from is the sender
+ * shown on the bridge ("from"), ignored for native transports. Returns 0 or -1 (closed). */
+int pl_session_send(pl_session *s, const char *from, const cJSON *msg);
+/* Sends payload bytes as they are (no encode; still decoded and judged), e.g. a
+ * deliberately malformed message pushed by a person. */
+int pl_session_send_raw(pl_session *s, const char *from, const void *data, size_t len,
+                        int binary);
+/* Sends a room-bridge event ({"event":"user_joined",…}); takes ownership of ev. */
+int pl_session_send_event(pl_session *s, cJSON *ev);
+void pl_session_timer(pl_session *s, int slot, int64_t delay_us);
+void pl_session_finding(pl_session *s, const pl_finding *f);
+/* Reports a finding from printf-style arguments. */
+void pl_session_findingf(pl_session *s, const char *rule, pl_level level, const char *source,
+                         const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Is the named default auto-response on? Session override, then profile, then the
+ * dialect's default; unknown names are off. Always 0 when the session only judges. */
+int pl_session_behaviour(const pl_session *s, const char *name);
+/* Closes the transport; the host then calls pl_session_disconnected(). */
+void pl_session_close(pl_session *s, int code, const char *reason);
+int64_t pl_session_now(const pl_session *s);
+
+/* ---- anyone ---------------------------------------------------------------------- */
+
+/* Switches an auto-response for this session (admin API, scenario `behaviour` step).
+ * Returns 0, or -1 when the dialect has no behaviour of that name. */
+int pl_session_set_behaviour(pl_session *s, const char *name, int on);
+/* Adds a record to the journal and trace ({"ev":"callback",…} from the driver channel,
+ * notes from the runner). Takes ownership of rec; seq, t_ms and session are filled in. */
+void pl_session_note(pl_session *s, cJSON *rec);
+void pl_session_observe(pl_session *s, pl_session_observer_fn fn, void *user);
+
+const char *pl_session_id(const pl_session *s);
+const char *pl_session_room(const pl_session *s);
+const char *pl_session_user(const pl_session *s);
+const pl_dialect *pl_session_dialect(const pl_session *s);
+const pl_profile *pl_session_profile(const pl_session *s);
+int pl_session_is_open(const pl_session *s);
+
+typedef struct {
+    uint64_t in, out;             /* payloads and room ops/events, each direction */
+    uint64_t findings_must, findings_should;
+    uint64_t journal_dropped;     /* records that fell out of the bounded journal */
+    uint64_t findings_dropped;    /* findings counted but not stored */
+    int64_t opened_us, closed_us; /* monotonic; closed_us 0 while open */
+} pl_session_stats;
+
+void pl_session_get_stats(const pl_session *s, pl_session_stats *st);
+
+/* {"id","dialect","room","user","open","in","out","findings":{"must","should"},…} */
+cJSON *pl_session_summary_json(const pl_session *s);
+/* {"session":…, "dropped":N, "records":[…]} — records with seq > since (0: all kept). */
+cJSON *pl_session_journal_json(const pl_session *s, uint64_t since);
+/* The stored findings: [{"seq","rule","level","source","message","kind"}…]. */
+cJSON *pl_session_findings_json(const pl_session *s);
+
+#endif

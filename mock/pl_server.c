@@ -105,7 +105,7 @@ static void pl_server_tick(lws_sorted_usec_list_t *sul)
 static void pl_server_protocols(struct lws_protocols out[3])
 {
     static const struct lws_protocols http = {"parley", pl_server_cb, sizeof(pl_server_pss),
-                                              64 * 1024, 0, NULL, 0};
+                                              16 * 1024, 0, NULL, 0};
     static const struct lws_protocols term = {NULL, NULL, 0, 0, 0, NULL, 0};
     out[0] = http;
     out[1] = pl_http_client_protocol;

@@ -270,6 +270,10 @@ static void pl_session_judge(pl_session *s, pl_dir dir, const void *data, size_t
 {
     pl_session_cur saved;
     pl_session_cur_save(s, &saved);
+    /* Deadlines that passed before this message are reported first, not "on" it. */
+    s->cur_n = 0;
+    s->cur_kind[0] = '\0';
+    pl_session_tick(s);
     cJSON *owned = given ? NULL : s->d->decode(data, len, binary);
     const cJSON *msg = given ? given : owned;
     char kind[PL_SESSION_KIND_MAX];
@@ -302,6 +306,7 @@ static void pl_session_frame_record(pl_session *s, const void *data, size_t len,
 {
     cJSON *rec = pl_session_rec(s, "frame");
     cJSON_AddStringToObject(rec, "dir", "c2a");
+    cJSON_AddBoolToObject(rec, "binary", binary);
     pl_trace_add_payload(rec, data, len, binary);
     s->cur_n = s->n;
     s->cur_kind[0] = '\0';
@@ -423,7 +428,7 @@ void pl_session_input(pl_session *s, const void *data, size_t len, int binary)
 {
     s->in++;
     if (!binary && !pl_utf8_valid(data, len, NULL)) {
-        pl_session_frame_record(s, data, len, 1);
+        pl_session_frame_record(s, data, len, 0); /* kept as b64: not UTF-8 */
         pl_session_findingf(s, "transport.invalid_utf8", PL_LEVEL_MUST,
                             "RFC 6455 §5.6: text frames carry UTF-8",
                             "a text frame of %zu bytes is not valid UTF-8", len);
@@ -433,6 +438,16 @@ void pl_session_input(pl_session *s, const void *data, size_t len, int binary)
         pl_session_bridge_in(s, data, len, binary);
     else
         pl_session_judge(s, PL_DIR_C2A, data, len, binary, NULL);
+}
+
+void pl_session_judge_payload(pl_session *s, pl_dir dir, const void *data, size_t len,
+                              int binary)
+{
+    if (dir == PL_DIR_C2A)
+        s->in++;
+    else
+        s->out++;
+    pl_session_judge(s, dir, data, len, binary, NULL);
 }
 
 void pl_session_input_oversize(pl_session *s, const void *head, size_t head_len, size_t total_len,

@@ -91,6 +91,11 @@ void pl_session_input_oversize(pl_session *s, const void *head, size_t head_len,
                                size_t total_len, int binary);
 void pl_session_timer_fire(pl_session *s, int slot);
 void pl_session_tick(pl_session *s);
+/* Judges a vendor payload seen in direction dir without framing (offline captures,
+ * `parley validate`): decode, classify, schema, rules; behaviour only for C2A when the
+ * session plays the agent. */
+void pl_session_judge_payload(pl_session *s, pl_dir dir, const void *data, size_t len,
+                              int binary);
 /* The transport is gone. partial/partial_len: bytes of a message that was still arriving
  * (kept in the trace and journal, so nothing received is lost). code: the close code the
  * peer sent, or 1006 for an abrupt disconnect. Runs the dialect's close hook once. */

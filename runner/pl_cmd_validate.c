@@ -3,8 +3,10 @@
  *   --schema FILE [INSTANCE|-]  draft-07 validation; INSTANCE is JSON, or YAML when
  *                               it ends in .yaml/.yml (errors then carry line:col)
  *   --yaml FILE                 parse YAML, print it as JSON or file:line:col: error
+ *   CAPTURE.jsonl [--dialect]   judge a trace/capture anew: schema + rules (pl_capture.c)
  *
- * Exit 0 valid, 1 invalid instance, 2 unreadable input or invalid schema. */
+ * Exit 0 valid, 1 invalid instance or must-level findings, 2 unreadable input or invalid
+ * schema. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +17,8 @@
 #include "core/pl_buf.h"
 #include "core/pl_json.h"
 #include "core/pl_yaml.h"
+#include "mock/pl_dialect.h"
+#include "runner/pl_capture.h"
 #include "runner/pl_cli.h"
 #include "schemas/pl_schema.h"
 
@@ -24,7 +28,13 @@ static void pl_validate_help(FILE *f)
     fprintf(f,
             "usage: parley validate --schema SCHEMA.json [INSTANCE|-]\n"
             "       parley validate --yaml FILE.yaml\n"
+            "       parley validate [--dialect ID] CAPTURE.jsonl\n"
             "\n"
+            "  CAPTURE.jsonl   judge a capture (a parley trace, docs/trace.md) with this build's\n"
+            "                  schemas and stateful rules, as if it happened live; prints each\n"
+            "                  finding as FILE:LINE: SESSION RULE (LEVEL): message. Exit 1 when\n"
+            "                  a must-level finding is found. --dialect names the dialect of\n"
+            "                  sessions whose records do not say (default aicall).\n"
             "  --schema FILE   validate INSTANCE (default: standard input) against a JSON\n"
             "                  Schema draft-07 file. INSTANCE is JSON, or YAML when its name\n"
             "                  ends in .yaml/.yml, and then every error also says file:line:col.\n"
@@ -162,15 +172,31 @@ static int pl_validate_yaml(const char *path)
     return PL_EXIT_OK;
 }
 
+static int pl_validate_capture(const char *path, const char *dialect)
+{
+    if (dialect && !pl_dialect_find(dialect))
+        return pl_cli_usage_error("validate", "unknown dialect '%s'", dialect);
+    char err[1200];
+    pl_capture_result r;
+    if (pl_capture_validate(path, dialect, pl_cli_schema_root(), stdout, &r, err, sizeof err)) {
+        fprintf(stderr, "parley validate: %s\n", err);
+        return PL_EXIT_USAGE;
+    }
+    printf("%s: %lu session(s), %lu record(s): %lu must, %lu should finding(s)\n", path,
+           r.sessions, r.records, r.must, r.should);
+    return r.must ? PL_EXIT_FAIL : PL_EXIT_OK;
+}
+
 int pl_cmd_validate(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"schema", required_argument, NULL, 's'},
         {"yaml", required_argument, NULL, 'y'},
+        {"dialect", required_argument, NULL, 'd'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *schema = NULL, *yaml = NULL;
+    const char *schema = NULL, *yaml = NULL, *dialect = NULL;
     int c;
     optind = 1;
     opterr = 0;
@@ -178,6 +204,7 @@ int pl_cmd_validate(int argc, char **argv)
         switch (c) {
         case 's': schema = optarg; break;
         case 'y': yaml = optarg; break;
+        case 'd': dialect = optarg; break;
         case 'h': pl_validate_help(stdout); return PL_EXIT_OK;
         default:
             return pl_cli_usage_error("validate", "unknown or incomplete option '%s'",
@@ -195,9 +222,10 @@ int pl_cmd_validate(int argc, char **argv)
             return pl_cli_usage_error("validate", "one instance at a time, got %d", rest);
         return pl_validate_schema(schema, rest ? argv[optind] : "-");
     }
+    if (rest == 1)
+        return pl_validate_capture(argv[optind], dialect);
     if (rest)
-        return pl_cli_usage_error("validate", "checking a JSONL capture needs the dialect "
-                                              "codecs, which are not in this build yet; use "
-                                              "--schema or --yaml");
-    return pl_cli_usage_error("validate", "say what to check: --schema FILE or --yaml FILE");
+        return pl_cli_usage_error("validate", "one capture at a time, got %d", rest);
+    return pl_cli_usage_error("validate",
+                              "say what to check: CAPTURE.jsonl, --schema FILE or --yaml FILE");
 }

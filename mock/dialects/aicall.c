@@ -834,6 +834,7 @@ static void aicall_timer(void *st, int slot)
     case SLOT_LEAVE:
         send_event(a, "user_left", "reason", a->leave_reason ? a->leave_reason : "stop");
         a->gone = 1;
+        pl_aicall_rules_room(a->rules, PL_AICALL_ROOM_AGENT_LEFT, a->t_us, emit, a->s);
         break;
     case SLOT_IDLE:
         on_idle(a);

@@ -1313,6 +1313,7 @@ void pl_aicall_rules_room(pl_aicall_rules *r, pl_aicall_room_event ev, int64_t t
         r->unpublished = 0;
         break;
     case PL_AICALL_ROOM_LEFT:
+    case PL_AICALL_ROOM_AGENT_LEFT:
         stop_expecting(r);
         r->left = 1;
         break;

@@ -31,7 +31,8 @@ typedef enum {
     PL_AICALL_ROOM_MIC_UNMUTED,
     PL_AICALL_ROOM_AUDIO_PUBLISHED,
     PL_AICALL_ROOM_AUDIO_UNPUBLISHED,
-    PL_AICALL_ROOM_LEFT /* the client left the channel: the session is over */
+    PL_AICALL_ROOM_LEFT,      /* the client left the channel: the session is over */
+    PL_AICALL_ROOM_AGENT_LEFT /* the agent left (after 1100 or 1010): nothing more is due */
 } pl_aicall_room_event;
 
 typedef struct {

@@ -9,7 +9,7 @@
  *   {"t_ms":0,"dir":"c2a","schema_ok":0,"msg":{…}}  as the session feeds it after the schema
  *                                        layer (0 reported, 1 passed; absent: -1, none)
  *   {"t_ms":20,"mic":true}               mic muted (false: unmuted)
- *   {"t_ms":30,"room":"unpublished"}     published / unpublished / left
+ *   {"t_ms":30,"room":"unpublished"}     published / unpublished / left / agent_left
  *   {"t_ms":40,"tick":true}
  *   {"expect":["aicall.…",…],"expect_text":["substring",…]}   last line
  * expect is the exact multiset of rule ids emitted; each expect_text must occur in some
@@ -143,6 +143,7 @@ static int feed(pl_aicall_rules *r, const cJSON *ln, collect *c)
         pl_aicall_room_event ev = strcmp(s, "published") == 0     ? PL_AICALL_ROOM_AUDIO_PUBLISHED
                                   : strcmp(s, "unpublished") == 0 ? PL_AICALL_ROOM_AUDIO_UNPUBLISHED
                                   : strcmp(s, "left") == 0        ? PL_AICALL_ROOM_LEFT
+                                  : strcmp(s, "agent_left") == 0  ? PL_AICALL_ROOM_AGENT_LEFT
                                                                   : (pl_aicall_room_event)-1;
         if ((int)ev < 0)
             return -1;

@@ -74,25 +74,36 @@ static int pl_list_kinds_of(const char *dialect, int quiet_missing)
     return 0;
 }
 
-static int pl_list_kinds(int argc, char **argv)
+/* Parses "[--dialect ID]" (and nothing else); 0, or the usage-error exit code. */
+static int pl_list_dialect_opt(int argc, char **argv, const char **dialect)
 {
     static const struct option opts[] = {{"dialect", required_argument, NULL, 'd'},
                                          {NULL, 0, NULL, 0}};
-    const char *dialect = NULL;
     int c;
+    *dialect = NULL;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
         if (c != 'd')
             return pl_cli_usage_error("list", "unknown or incomplete option '%s'", argv[optind - 1]);
-        dialect = optarg;
+        *dialect = optarg;
     }
-    if (dialect) {
-        if (!pl_dialect_find(dialect))
-            return pl_cli_usage_error("list", "unknown dialect '%s' (see 'parley list dialects')",
-                                      dialect);
+    if (optind < argc)
+        return pl_cli_usage_error("list", "unexpected argument '%s'", argv[optind]);
+    if (*dialect && !pl_dialect_find(*dialect))
+        return pl_cli_usage_error("list", "unknown dialect '%s' (see 'parley list dialects')",
+                                  *dialect);
+    return 0;
+}
+
+static int pl_list_kinds(int argc, char **argv)
+{
+    const char *dialect;
+    int rc = pl_list_dialect_opt(argc, argv, &dialect);
+    if (rc)
+        return rc;
+    if (dialect)
         return pl_list_kinds_of(dialect, 0) ? PL_EXIT_USAGE : PL_EXIT_OK;
-    }
     int shown = 0;
     for (const pl_dialect *const *d = pl_dialect_all(); *d; d++)
         shown += !pl_list_kinds_of((*d)->id, 1);
@@ -124,22 +135,10 @@ static int pl_list_table_of(const pl_dialect *d, pl_list_what what)
 
 static int pl_list_table(int argc, char **argv, pl_list_what what)
 {
-    static const struct option opts[] = {{"dialect", required_argument, NULL, 'd'},
-                                         {NULL, 0, NULL, 0}};
-    const char *dialect = NULL;
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
-        if (c != 'd')
-            return pl_cli_usage_error("list", "unknown or incomplete option '%s'", argv[optind - 1]);
-        dialect = optarg;
-    }
-    if (optind < argc)
-        return pl_cli_usage_error("list", "unexpected argument '%s'", argv[optind]);
-    if (dialect && !pl_dialect_find(dialect))
-        return pl_cli_usage_error("list", "unknown dialect '%s' (see 'parley list dialects')",
-                                  dialect);
+    const char *dialect;
+    int rc = pl_list_dialect_opt(argc, argv, &dialect);
+    if (rc)
+        return rc;
     int rows = 0;
     for (const pl_dialect *const *d = pl_dialect_all(); *d; d++)
         if (!dialect || !strcmp(dialect, (*d)->id))

@@ -14,7 +14,9 @@
  * as unsolicited.
  *
  * The rule table (catalog[]) is indexed by the R_* enum; report() fills a pl_finding
- * from it. The callback and its user pointer are stored in the object only for the length
+ * from it, and drops the rules that restate a schema constraint while the message being
+ * handled has already been reported by the schema layer (restates_schema(), one finding
+ * per bad field). The callback and its user pointer are stored in the object only for the length
  * of one public call. */
 #include "mock/dialects/aicall_rules.h"
 

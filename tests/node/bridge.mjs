@@ -20,6 +20,7 @@
 //   {"expect_none":PATTERN,"for_ms":500}   no unconsumed frame matches during for_ms
 //   {"expect_close":{"code":1008},"within_ms":5000}
 //   {"finding":"rule"|PATTERN,"within_ms":5000}  polls GET /_parley/sessions/${session}/findings
+//        for a finding after the one the previous finding step matched (ordered, like expect)
 //   {"no_finding":"rule","for_ms":0}   {"no_findings":true|"must"}  (all / must-level)
 //   {"journal_has":PATTERN,"within_ms":5000}     polls …/journal
 //   {"http":{"method":"POST","path":"…","body":{…}|"text"},"status":200,"json":PATTERN,
@@ -56,6 +57,7 @@ const short = (v) => {
 
 // ---- matching -----------------------------------------------------------------------------
 
+const at = (path) => path.replace(/\.$/, '') || 'value';
 const typeOf = (v) =>
   v === null ? 'null' : Array.isArray(v) ? 'array' : Number.isInteger(v) ? 'integer' : typeof v;
 
@@ -73,12 +75,12 @@ function match(pattern, actual, path, caps) {
     const keys = Object.keys(pattern);
     if (keys.length === 1 && keys[0].startsWith('$')) return matchOp(keys[0], pattern[keys[0]], actual, path, caps);
     if (actual === null || typeof actual !== 'object' || Array.isArray(actual))
-      return `${path || 'value'}: want an object, got ${short(actual)}`;
+      return `${at(path)}: want an object, got ${short(actual)}`;
     for (const k of keys) {
       const base = k.endsWith('_json') ? k.slice(0, -5) : null;
       if (base && !(k in actual) && typeof actual[base] === 'string') {
         const j = parseJson(actual[base]);
-        if (!j.ok) return `${path}${base}: not JSON: ${short(actual[base])}`;
+        if (!j.ok) return `${at(path + base)}: not JSON: ${short(actual[base])}`;
         const why = match(pattern[k], j.value, `${path}${base}(json).`, caps);
         if (why) return why;
         continue;
@@ -90,18 +92,18 @@ function match(pattern, actual, path, caps) {
   }
   if (Array.isArray(pattern)) {
     if (!Array.isArray(actual) || actual.length !== pattern.length)
-      return `${path || 'value'}: want an array of ${pattern.length}, got ${short(actual)}`;
+      return `${at(path)}: want an array of ${pattern.length}, got ${short(actual)}`;
     for (let i = 0; i < pattern.length; i++) {
       const why = match(pattern[i], actual[i], `${path}${i}.`, caps);
       if (why) return why;
     }
     return null;
   }
-  return pattern === actual ? null : `${path || 'value'}: want ${short(pattern)}, got ${short(actual)}`;
+  return pattern === actual ? null : `${at(path)}: want ${short(pattern)}, got ${short(actual)}`;
 }
 
 function matchOp(op, arg, actual, path, caps) {
-  const where = path || 'value';
+  const where = at(path);
   switch (op) {
     case '$exists':
       return (actual !== undefined) === Boolean(arg) ? null : `${where}: want ${arg ? 'present' : 'absent'}`;
@@ -187,6 +189,10 @@ class Conn {
 
   open(ms) {
     this.ws = new WebSocket(this.url, { handshakeTimeout: ms, maxPayload: 64 * 1024 * 1024 });
+    this.ws.on('open', () => {
+      this.opened = true;
+      this.notify();
+    });
     this.ws.on('message', (data, binary) => this.onMessage(data, binary));
     this.ws.on('close', (code, reason) => {
       this.closed = { code, reason: reason.toString() };
@@ -196,7 +202,8 @@ class Conn {
       this.error = e.message;
       this.notify();
     });
-    return this.until(() => (this.ws.readyState === WebSocket.OPEN ? true : this.closed || this.error ? false : undefined), ms);
+    // The handshake counts even when parley closes right after it (a rejected bridge URL).
+    return this.until(() => (this.opened ? true : this.closed || this.error ? false : undefined), ms);
   }
 
   onMessage(data, binary) {
@@ -430,10 +437,13 @@ class Runner {
     const id = this.sessionOf(step);
     const pat = typeof step.finding === 'string' ? { rule: step.finding } : interpolate(step.finding, this.vars);
     const ms = step.within_ms || DEFAULT_WITHIN_MS;
+    const after = this.findingSeen.get(id) || 0;
     const { found, last } = await this.poll(`/_parley/sessions/${id}/findings`, (j) => j,
-      (list) => list.find((f) => !match(pat, f, '', {})), ms);
-    if (!found) throw new StepError(`no finding ${short(pat)} in session ${id} within ${ms} ms; findings: ${short(last.map((f) => f.rule))}`);
-    return `${id}: ${found.rule} (${found.level}): ${short(found.message)}`;
+      (list) => list.find((f) => f.n > after && !match(pat, f, '', {})), ms);
+    if (!found)
+      throw new StepError(`no new finding ${short(pat)} in session ${id} within ${ms} ms; findings: ${short(last.map((f) => `#${f.n} ${f.rule}`))}${after ? ` (#${after} and before already matched)` : ''}`);
+    this.findingSeen.set(id, found.n);
+    return `${id} #${found.n}: ${found.rule} (${found.level}): ${short(found.message)}`;
   }
 
   async noFinding(step) {
@@ -529,6 +539,7 @@ class Runner {
     this.vars = {};
     this.conns = new Map();
     this.pending = new Map();
+    this.findingSeen = new Map(); // session → journal n of the last finding a step matched
     const name = basename(file);
     console.log(`== ${name} (${steps.length} steps)`);
     let failedAt = -1;

@@ -75,7 +75,9 @@ typedef struct pl_dialect {
     char *(*encode)(const cJSON *msg, size_t *len, int *binary);
 
     /* Session hooks. open: a client joined (bridge) or connected (native); returns the
-     * per-session state and may already act (the agent joins the room and publishes).
+     * per-session state and may already act (bridge events: the agent joins the room and
+     * publishes); vendor messages are better sent from a zero-delay timer, because the
+     * rules only see a message once open() has returned the state.
      * message: every payload in either direction, for the stateful rules; msg is NULL when
      * decode failed; schema_ok is 0 when the schema layer already reported this message's
      * shape (so the rules do not report the same field twice), 1 when it passed, -1 when

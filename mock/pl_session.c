@@ -66,6 +66,8 @@ struct pl_session {
 
 int64_t pl_session_now(const pl_session *s)
 {
+    if (s->ended)
+        return s->closed_us; /* the host is gone: time stops at the disconnect */
     return s->o.ops && s->o.ops->now ? s->o.ops->now(s->o.host) : pl_clock_mono_us();
 }
 
@@ -498,8 +500,8 @@ void pl_session_disconnected(pl_session *s, int code, const void *partial, size_
         pl_trace_add_payload(rec, partial, partial_len, 1);
         pl_session_commit(s, rec);
     }
-    s->open = 0;
     s->closed_us = pl_session_now(s);
+    s->open = 0;
     cJSON *rec = pl_session_rec(s, "close");
     cJSON_AddNumberToObject(rec, "code", code);
     cJSON_AddBoolToObject(rec, "by_parley", s->closing);

@@ -206,6 +206,13 @@ static int pl_capture_line(pl_capture_run *run, const char *dialect, char *line,
     return 0;
 }
 
+static int pl_capture_parses(const char *p, size_t len)
+{
+    cJSON *j = cJSON_ParseWithLength(p, len);
+    cJSON_Delete(j);
+    return j != NULL;
+}
+
 int pl_capture_validate(const char *path, const char *dialect, const char *schema_root,
                         FILE *out, pl_capture_result *res, char *err, size_t errlen)
 {
@@ -223,6 +230,11 @@ int pl_capture_validate(const char *path, const char *dialect, const char *schem
         char *nl = memchr(p, '\n', (size_t)(text + n - p));
         size_t len = nl ? (size_t)(nl - p) : (size_t)(text + n - p);
         lineno++;
+        if (!nl && len && !pl_capture_parses(p, len)) { /* cut by a kill (docs/trace.md) */
+            fprintf(out, "%s:%lu: last line is cut short (the writer was killed?); ignored\n",
+                    path, lineno);
+            break;
+        }
         if (len && !(len == 1 && p[0] == '\r'))
             rc = pl_capture_line(&run, dialect ? dialect : "aicall", p, len, lineno, err, errlen);
         p += len + 1;

@@ -29,7 +29,7 @@
 #include "mock/pl_session.h"
 
 #define DIALECT "aicall"
-#define MS_US(ms) ((int64_t)(ms) * 1000)
+#define MS_US(ms) ((int64_t)(ms)*1000)
 #define PIECE_CP 10 /* a subtitle piece: one word, or this many code points of unspaced text */
 
 /* Agent states of 1001 (aicall.md §4.1). */
@@ -59,11 +59,11 @@ typedef struct {
     pl_aicall_rules *rules; /* owned */
     int64_t t_us;           /* session time at the last hook (the close hook has no clock) */
 
-    int64_t seq;        /* last seqId the agent used */
-    int state;          /* last state the agent reported (Listening before any) */
-    int ptt;            /* the agent's push-to-talk mode */
-    int voiceprint;     /* 1109 voiceprint on */
-    int mic_muted;      /* room ops, for the mic rules */
+    int64_t seq;    /* last seqId the agent used */
+    int state;      /* last state the agent reported (Listening before any) */
+    int ptt;        /* the agent's push-to-talk mode */
+    int voiceprint; /* 1109 voiceprint on */
+    int mic_muted;  /* room ops, for the mic rules */
     int capturing;
     unsigned sentences; /* user sentence ids handed out (1003 sentenceId) */
     unsigned turns;     /* replies given, for pl_profile_reply */
@@ -227,8 +227,8 @@ static void aicall_classify(const cJSON *msg, pl_dir dir, char *kind, size_t kin
     (void)dir;
     const cJSON *t = cJSON_IsObject(msg) ? cJSON_GetObjectItemCaseSensitive(msg, "type") : NULL;
     long long n;
-    if (cJSON_IsString(t) && (strcmp(t->valuestring, "ready_req") == 0 ||
-                              strcmp(t->valuestring, "ready_resp") == 0))
+    if (cJSON_IsString(t) &&
+        (strcmp(t->valuestring, "ready_req") == 0 || strcmp(t->valuestring, "ready_resp") == 0))
         snprintf(kind, kind_len, DIALECT ".%s", t->valuestring);
     else if (int_value(t, &n))
         snprintf(kind, kind_len, DIALECT ".%lld", n);
@@ -499,8 +499,8 @@ static void on_press_start(aicall_state *a)
     a->press_open = 1;
     a->press_t = now(a);
     a->press_sid = ++a->sentences;
-    a->speech = pl_profile_list_item(a->p, DIALECT, "user_speech", a->presses++,
-                                     "Hello, what can you do?");
+    a->speech =
+        pl_profile_list_item(a->p, DIALECT, "user_speech", a->presses++, "Hello, what can you do?");
     if (!a->speech)
         a->speech = "";
     a->heard = 0;
@@ -556,8 +556,7 @@ static void on_rtc_token(aicall_state *a)
         return;
     char token[128];
     snprintf(token, sizeof token, "%s-%u",
-             pl_profile_string(a->p, DIALECT, "rtc_token", "parley-fake-rtc-token"),
-             ++a->tokens);
+             pl_profile_string(a->p, DIALECT, "rtc_token", "parley-fake-rtc-token"), ++a->tokens);
     cJSON *d = cJSON_CreateObject();
     cJSON_AddStringToObject(d, "token", token);
     send_msg(a, 1006, d);

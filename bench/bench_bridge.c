@@ -42,13 +42,13 @@ typedef struct {
     struct lws *wsi;
     int idx;
     bench_state state;
-    int round;        /* 1105s whose 1007 came */
-    int want_send;    /* a 1105 is due at the next WRITEABLE */
-    int want_close;   /* close at the next WRITEABLE */
-    int expect;       /* the enable value the pending 1007 must carry */
-    int64_t sent_us;  /* when the pending 1105 went out */
-    int close_code;   /* from the peer, or -1 for a connection error */
-    pl_buf rx;        /* a frame being reassembled */
+    int round;       /* 1105s whose 1007 came */
+    int want_send;   /* a 1105 is due at the next WRITEABLE */
+    int want_close;  /* close at the next WRITEABLE */
+    int expect;      /* the enable value the pending 1007 must carry */
+    int64_t sent_us; /* when the pending 1105 went out */
+    int close_code;  /* from the peer, or -1 for a connection error */
+    pl_buf rx;       /* a frame being reassembled */
 } bench_sess;
 
 typedef struct {
@@ -115,7 +115,7 @@ static int bench_spawn(void)
     posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, B.mock_log ? B.mock_log : "/dev/null",
                                      O_WRONLY | O_CREAT | O_TRUNC, 0644);
     char *argv[] = {(char *)B.parley, "mock", "--port", "0", NULL};
-    int rc = posix_spawn(&B.pid, B.parley, &fa, NULL, argv, environ);
+    int rc = posix_spawnp(&B.pid, B.parley, &fa, NULL, argv, environ); /* PATH if no slash */
     posix_spawn_file_actions_destroy(&fa);
     close(pfd[1]);
     if (rc) {
@@ -273,8 +273,8 @@ static int bench_send_1105(bench_sess *s)
              "{\\\"type\\\":1105,\\\"seqId\\\":%d,\\\"senderId\\\":\\\"u-%d\\\","
              "\\\"receiverId\\\":\\\"\\\",\\\"data\\\":{\\\"enable\\\":%s}}",
              s->round + 1, s->idx, s->expect ? "true" : "false");
-    int n = snprintf(frame, sizeof buf - LWS_PRE, "{\"op\":\"datachannel\",\"data\":\"%s\"}",
-                     payload);
+    int n =
+        snprintf(frame, sizeof buf - LWS_PRE, "{\"op\":\"datachannel\",\"data\":\"%s\"}", payload);
     s->want_send = 0;
     s->state = S_WAIT_ECHO;
     s->sent_us = pl_clock_mono_us();
@@ -389,7 +389,7 @@ static int bench_cb(struct lws *wsi, enum lws_callback_reasons reason, void *use
 }
 
 static const struct lws_protocols bench_protocol = {"bench-bridge", bench_cb, 0, 16 * 1024, 0,
-                                                    NULL, 0};
+                                                    NULL,           0};
 
 /* ---- the loop ------------------------------------------------------------------------ */
 
@@ -497,13 +497,12 @@ static void bench_report(long rss0, long rss1)
     size_t expected = (size_t)B.sessions * (size_t)B.rounds;
     qsort(B.rtt, B.nrtt, sizeof *B.rtt, bench_cmp);
     printf("sessions opened   %d/%d joined in %.1f ms (%d could not join, %d closed early)\n",
-           B.joined, B.sessions,
-           B.t_joined ? (double)(B.t_joined - B.t_connect0) / 1000.0 : -1.0, B.failed_connect,
-           B.failed);
+           B.joined, B.sessions, B.t_joined ? (double)(B.t_joined - B.t_connect0) / 1000.0 : -1.0,
+           B.failed_connect, B.failed);
     printf("echoes            %zu/%zu received (1105 -> 1007, %d rounds per session)\n", B.nrtt,
            expected, B.rounds);
-    printf("rtt               p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  max %.3f ms\n",
-           bench_pct(50), bench_pct(90), bench_pct(99), bench_pct(100));
+    printf("rtt               p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  max %.3f ms\n", bench_pct(50),
+           bench_pct(90), bench_pct(99), bench_pct(100));
     int64_t end = B.t_rounds1 ? B.t_rounds1 : pl_clock_mono_us();
     double secs = B.t_rounds0 ? (double)(end - B.t_rounds0) / 1e6 : 0;
     printf("throughput        %.0f messages/s (%llu frames: 1105 out + 1007 in, in %.3f s)\n",
@@ -531,11 +530,13 @@ static void bench_usage(FILE *f)
 
 static int bench_args(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"sessions", required_argument, NULL, 'n'}, {"rounds", required_argument, NULL, 'r'},
-        {"parallel", required_argument, NULL, 'p'}, {"timeout", required_argument, NULL, 't'},
-        {"mock-log", required_argument, NULL, 'l'}, {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {{"sessions", required_argument, NULL, 'n'},
+                                         {"rounds", required_argument, NULL, 'r'},
+                                         {"parallel", required_argument, NULL, 'p'},
+                                         {"timeout", required_argument, NULL, 't'},
+                                         {"mock-log", required_argument, NULL, 'l'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
     B.sessions = 1000;
     B.rounds = 5;
     B.parallel = 256;
@@ -543,13 +544,27 @@ static int bench_args(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'n': B.sessions = atoi(optarg); break;
-        case 'r': B.rounds = atoi(optarg); break;
-        case 'p': B.parallel = atoi(optarg); break;
-        case 't': B.timeout_us = (int64_t)atoi(optarg) * 1000000; break;
-        case 'l': B.mock_log = optarg; break;
-        case 'h': bench_usage(stdout); exit(0);
-        default: bench_usage(stderr); return -1;
+        case 'n':
+            B.sessions = atoi(optarg);
+            break;
+        case 'r':
+            B.rounds = atoi(optarg);
+            break;
+        case 'p':
+            B.parallel = atoi(optarg);
+            break;
+        case 't':
+            B.timeout_us = (int64_t)atoi(optarg) * 1000000;
+            break;
+        case 'l':
+            B.mock_log = optarg;
+            break;
+        case 'h':
+            bench_usage(stdout);
+            exit(0);
+        default:
+            bench_usage(stderr);
+            return -1;
         }
     }
     if (B.sessions < 1 || B.rounds < 1 || B.parallel < 1 || B.timeout_us <= 0 ||

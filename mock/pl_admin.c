@@ -215,6 +215,12 @@ static void pl_admin_close(pl_admin_req *r, pl_session *s)
     cJSON_Delete(b);
 }
 
+/* Is s one of the three names a, b, c? */
+static int pl_admin_is(const char *s, const char *a, const char *b, const char *c)
+{
+    return !strcmp(s, a) || !strcmp(s, b) || !strcmp(s, c);
+}
+
 static void pl_admin_session(pl_admin_req *r, const char *rest)
 {
     char id[64];
@@ -243,6 +249,10 @@ static void pl_admin_session(pl_admin_req *r, const char *rest)
         pl_admin_behaviour(r, s);
     } else if (!strcmp(sub, "close") && !get) {
         pl_admin_close(r, s);
+    } else if (pl_admin_is(sub, "", "journal", "findings") ||
+               pl_admin_is(sub, "push", "behaviour", "close")) {
+        pl_admin_error(r, 405, "wrong method for %s (GET reads, POST acts: see GET /_parley/)",
+                       r->path);
     } else {
         pl_admin_error(r, 404, "no such session endpoint (or wrong method): %s", sub);
     }
@@ -268,7 +278,11 @@ static void pl_admin_drive(pl_admin_req *r, const char *rest)
     size_t n = strcspn(rest, "/");
     snprintf(id, sizeof id, "%.*s", (int)(n < sizeof id - 1 ? n : sizeof id - 1), rest);
     pl_driver *d = pl_drivers_find(pl_server_drivers(r->srv), id);
-    if (!d || strcmp(rest + n, "/drive") != 0 || !r->post) {
+    if (d && !strcmp(rest + n, "/drive") && !r->post) {
+        pl_admin_error(r, 405, "%s takes POST {\"drive\":…}", r->path);
+        return;
+    }
+    if (!d || strcmp(rest + n, "/drive") != 0) {
         pl_admin_error(r, 404, "no driver endpoint %s (POST /_parley/drivers/ID/drive)", rest);
         return;
     }
@@ -317,6 +331,8 @@ static void pl_admin_route(pl_admin_req *r)
         pl_admin_respond(r, 200, pl_drivers_json(pl_server_drivers(srv)));
     else if (!strncmp(rest, "drivers/", 8))
         pl_admin_drive(r, rest + 8);
+    else if (pl_admin_is(rest, "", "health", "sessions") || !strcmp(rest, "drivers"))
+        pl_admin_error(r, 405, "%s is read with GET", p);
     else
         pl_admin_error(r, 404, "no admin endpoint %s (GET /_parley/ lists them)", p);
 }

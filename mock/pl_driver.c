@@ -33,6 +33,7 @@ struct pl_driver {
 };
 
 struct pl_drivers {
+    size_t count;
     pl_sessions *sessions;
     pl_trace *trace;
     pl_driver *head; /* newest first */
@@ -128,6 +129,7 @@ pl_driver *pl_drivers_open(pl_drivers *r, const pl_driver_host_ops *ops, void *h
     snprintf(d->id, sizeof d->id, "d%llu", (unsigned long long)++r->next);
     d->next = r->head;
     r->head = d;
+    r->count++;
     pl_driver_trace(d, "open", cJSON_CreateObject());
     return d;
 }
@@ -137,6 +139,7 @@ void pl_drivers_close(pl_drivers *r, pl_driver *d)
     for (pl_driver **p = &r->head; *p; p = &(*p)->next) {
         if (*p == d) {
             *p = d->next;
+            r->count--;
             pl_driver_trace(d, "close", cJSON_CreateObject());
             pl_driver_free(d);
             return;
@@ -155,6 +158,11 @@ void pl_drivers_tick(pl_drivers *r, int64_t now_us)
             if (c.fn)
                 c.fn(c.user, NULL, "timeout");
         }
+}
+
+size_t pl_drivers_count(const pl_drivers *r)
+{
+    return r->count;
 }
 
 pl_driver *pl_drivers_find(const pl_drivers *r, const char *id)

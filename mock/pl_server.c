@@ -74,6 +74,7 @@ cJSON *pl_server_health_json(pl_server *s)
     cJSON_AddNumberToObject(o, "requests", (double)s->requests);
     cJSON *ss = cJSON_AddObjectToObject(o, "sessions");
     cJSON_AddNumberToObject(ss, "live", (double)pl_sessions_live(s->sessions));
+    cJSON_AddNumberToObject(ss, "drivers", (double)pl_drivers_count(s->drivers));
     cJSON_AddNumberToObject(ss, "max", (double)pl_profile_limits_get(s->profile)->max_sessions);
     return o;
 }
@@ -304,6 +305,11 @@ void pl_server_free(pl_server *s)
 void pl_server_count_request(pl_server *s)
 {
     s->requests++;
+}
+
+size_t pl_server_connections(pl_server *s)
+{
+    return pl_sessions_live(s->sessions) + pl_drivers_count(s->drivers);
 }
 
 struct pl_sessions *pl_server_sessions(pl_server *s)

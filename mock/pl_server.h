@@ -59,6 +59,9 @@ struct pl_drivers *pl_server_drivers(pl_server *s);
 const pl_profile *pl_server_profile(const pl_server *s);
 pl_catalog *pl_server_catalog(pl_server *s);
 
+/* Open WebSocket sessions and driver connections: what limits.max_sessions counts. */
+size_t pl_server_connections(pl_server *s);
+
 /* Adds a record to the trace if there is one; takes ownership of rec. */
 void pl_server_trace_record(pl_server *s, cJSON *rec);
 /* {"ok":true,"parley":…,"uptime_ms":…,"requests":…,"sessions":{"live":…}} */

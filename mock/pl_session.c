@@ -45,7 +45,7 @@ struct pl_session {
     uint64_t n;        /* journal record counter */
     /* journal ring */
     cJSON **ring;
-    size_t cap, head, count, bytes;
+    size_t cap, cap_max, head, count, bytes; /* cap grows by doubling up to cap_max */
     size_t *ring_bytes;
     uint64_t dropped;
     /* findings */
@@ -90,6 +90,25 @@ static void pl_session_ring_pop(pl_session *s)
     s->dropped++;
 }
 
+/* Doubles the ring (up to limits.journal), keeping the records in order from index 0: a
+ * quiet session costs a few hundred bytes, not the whole limit. */
+static void pl_session_ring_grow(pl_session *s)
+{
+    size_t cap = s->cap * 2 < s->cap_max ? s->cap * 2 : s->cap_max;
+    cJSON **ring = pl_xcalloc(cap, sizeof *ring);
+    size_t *bytes = pl_xcalloc(cap, sizeof *bytes);
+    for (size_t k = 0; k < s->count; k++) {
+        ring[k] = s->ring[(s->head + k) % s->cap];
+        bytes[k] = s->ring_bytes[(s->head + k) % s->cap];
+    }
+    free(s->ring);
+    free(s->ring_bytes);
+    s->ring = ring;
+    s->ring_bytes = bytes;
+    s->cap = cap;
+    s->head = 0;
+}
+
 /* Cuts a payload field of a journal copy to PL_SESSION_JOURNAL_PAYLOAD bytes. */
 static size_t pl_session_trim_payload(cJSON *rec)
 {
@@ -122,6 +141,8 @@ static void pl_session_commit(pl_session *s, cJSON *rec)
     if (s->observer)
         s->observer(s->observer_user, s, rec);
     size_t b = pl_session_trim_payload(rec) + 128;
+    if (s->count == s->cap && s->cap < s->cap_max)
+        pl_session_ring_grow(s);
     while (s->count && (s->count == s->cap || s->bytes + b > PL_SESSION_JOURNAL_BYTES))
         pl_session_ring_pop(s);
     size_t i = (s->head + s->count) % s->cap;
@@ -669,7 +690,8 @@ pl_session *pl_session_new(const pl_session_opts *o)
     s->o.room = s->room;
     s->o.user = s->user;
     s->lim = pl_profile_limits_get(o->profile);
-    s->cap = s->lim->journal ? s->lim->journal : 1;
+    s->cap_max = s->lim->journal ? s->lim->journal : 1;
+    s->cap = s->cap_max < 16 ? s->cap_max : 16;
     s->ring = pl_xcalloc(s->cap, sizeof *s->ring);
     s->ring_bytes = pl_xcalloc(s->cap, sizeof *s->ring_bytes);
     s->findings = cJSON_CreateArray();

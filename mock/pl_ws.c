@@ -18,6 +18,8 @@
 #include "mock/pl_sessions.h"
 
 #define PL_WS_HEAD_KEEP 1024 /* bytes of an oversize message kept for the report */
+#define PL_WS_ID_MAX 256     /* longest room or user id */
+#define PL_WS_ID_MAX_STR "256"
 
 typedef struct pl_ws_frame {
     struct pl_ws_frame *next;
@@ -65,6 +67,8 @@ int pl_ws_reason(enum lws_callback_reasons reason)
 
 /* ---- host ops --------------------------------------------------------------------- */
 
+#define PL_WS_CLOSE_GRACE_S 3 /* a peer that does not take the close frame is cut off */
+
 static void pl_ws_close_later(pl_ws_conn *c, int code, const char *reason)
 {
     if (c->want_close)
@@ -73,6 +77,9 @@ static void pl_ws_close_later(pl_ws_conn *c, int code, const char *reason)
     c->close_code = code;
     snprintf(c->close_reason, sizeof c->close_reason, "%s", reason ? reason : "");
     lws_callback_on_writable(c->wsi);
+    /* The close frame waits behind the queue; a peer that stopped reading never lets it out,
+     * so the connection is dropped after a grace period whatever happens. */
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, PL_WS_CLOSE_GRACE_S);
 }
 
 static int pl_ws_write(void *host, const void *data, size_t len, int binary)
@@ -84,7 +91,10 @@ static int pl_ws_write(void *host, const void *data, size_t len, int binary)
     if (c->out_bytes + len > limit) {
         pl_warn("%s: the client does not read; %zu bytes queued (limits.out_queue %zu): closing",
                 c->session ? pl_session_id(c->session) : "driver", c->out_bytes, limit);
-        pl_ws_close_later(c, 1008, "client not reading (limits.out_queue)");
+        if (c->session) /* journaled as a close parley asked for */
+            pl_session_close(c->session, 1008, "client not reading (limits.out_queue)");
+        else
+            pl_ws_close_later(c, 1008, "client not reading (limits.out_queue)");
         return -1;
     }
     pl_ws_frame *f = pl_xmalloc(sizeof *f + LWS_PRE + len);
@@ -195,9 +205,11 @@ static void pl_ws_open_session(pl_ws_conn *c, const pl_dialect *d, pl_transport 
 
 static int pl_ws_established(pl_ws_conn *c)
 {
-    char path[256] = "", room[160] = "", user[160] = "";
+    char path[256] = "", room[PL_WS_ID_MAX + 8] = "", user[PL_WS_ID_MAX + 8] = "";
     if (lws_hdr_copy(c->wsi, path, sizeof path, WSI_TOKEN_GET_URI) < 0)
         return pl_ws_reject(c, 1008, "request path too long%s", "");
+    if (pl_server_connections(c->srv) >= pl_profile_limits_get(pl_server_profile(c->srv))->max_sessions)
+        return pl_ws_reject(c, 1013, "too many sessions (limits.max_sessions)%s", "");
     if (strcmp(path, "/_parley/driver") == 0) {
         c->driver = pl_drivers_open(pl_server_drivers(c->srv), &pl_ws_driver_ops, c);
         return 0;
@@ -212,14 +224,13 @@ static int pl_ws_established(pl_ws_conn *c)
         return pl_ws_reject(c, 1008, "no WebSocket endpoint at %.80s (see GET /_parley/)", path);
     if (!pl_dialect_live(d))
         return pl_ws_reject(c, 1011, "dialect %s is not in this build yet", d->id);
-    if (pl_sessions_full(pl_server_sessions(c->srv)))
-        return pl_ws_reject(c, 1013, "too many sessions (limits.max_sessions)%s", "");
     const char *r = NULL, *u = NULL;
     if (tr == PL_TRANSPORT_BRIDGE) {
         r = lws_get_urlarg_by_name(c->wsi, "room=", room, sizeof room);
         u = lws_get_urlarg_by_name(c->wsi, "user=", user, sizeof user);
-        if (!r || !u || !*r || !*u)
-            return pl_ws_reject(c, 1008, "the room bridge needs ?room=R&user=U%s", "");
+        if (!r || !u || !*r || !*u || strlen(r) > PL_WS_ID_MAX || strlen(u) > PL_WS_ID_MAX)
+            return pl_ws_reject(c, 1008, "the room bridge needs ?room=R&user=U (each 1-%s bytes)",
+                                PL_WS_ID_MAX_STR);
     }
     pl_ws_open_session(c, d, tr, r, u);
     return 0;

@@ -5,7 +5,8 @@
 # SIGINT and its outputs are checked: exit 0, the trace is valid JSONL holding the
 # findings, partial and oversize records, and the --junit report validates against the
 # Jenkins XSD with each session's expected verdict (the "junit" map of a case's
-# {"case":…} line: room → first must-level rule, or "pass").
+# {"case":…} line: room → first must-level rule, or "pass"). The cases in
+# tests/data/bridge/limits/ run on a second mock started with the profile beside them.
 # Node and ws come from scripts/setup; their absence is a failure, not a skip.
 source "$(dirname "$0")/lib/common.bash"
 
@@ -22,28 +23,50 @@ if [[ ! -f tests/node/node_modules/ws/package.json ]]; then
   finish; exit
 fi
 
-"$PARLEY" mock --port 0 --trace "$TMP/trace.jsonl" --junit "$TMP/junit.xml" \
-  >"$TMP/mock.out" 2>"$TMP/mock.err" &
-MOCK_PID=$!
-for _ in $(seq 100); do grep -q 'listening on' "$TMP/mock.out" && break; sleep 0.1; done
-port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$TMP/mock.out")
-if [[ -z $port ]]; then
-  bad "the mock did not print 'listening on 127.0.0.1:PORT'"
-  sed 's/^/     err: /' "$TMP/mock.err" | head -20
-  finish; exit
-fi
-ok "mock listening on port $port"
-
-# Every case file, each in its own node run so one broken case cannot hide another.
-for f in "${CASES[@]}"; do
-  name=$(basename "$f" .jsonl)
-  if node tests/node/bridge.mjs --port "$port" "$f" >"$TMP/case.out" 2>&1; then
-    ok "case $name: $(tail -n 1 "$TMP/case.out")"
-  else
-    bad "case $name"
-    grep -v '^ok ' "$TMP/case.out" | sed 's/^/     | /' | head -40
+# start_mock NAME ARGS... — parley mock --port 0 ARGS in the background; sets MOCK_PID, port.
+start_mock() {
+  local name=$1
+  shift
+  "$PARLEY" mock --port 0 "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+  MOCK_PID=$!
+  for _ in $(seq 100); do grep -q 'listening on' "$TMP/$name.out" && break; sleep 0.1; done
+  port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$TMP/$name.out")
+  if [[ -z $port ]]; then
+    bad "$name: the mock did not print 'listening on 127.0.0.1:PORT'"
+    sed 's/^/     err: /' "$TMP/$name.err" | head -20
+    finish; exit
   fi
-done
+  ok "$name: mock listening on port $port"
+}
+
+# stop_mock NAME — SIGINT, then the exit status must be 0.
+stop_mock() {
+  kill -INT "$MOCK_PID"
+  wait "$MOCK_PID"
+  local rc=$?
+  MOCK_PID=
+  if [[ $rc -eq 0 ]]; then ok "$1: SIGINT stops the mock (exit 0)"; else
+    bad "$1: mock exit $rc after SIGINT"; sed 's/^/     err: /' "$TMP/$1.err" | tail -20
+  fi
+}
+
+# run_cases FILE... — each case file in its own node run, so one cannot hide another.
+run_cases() {
+  local f name
+  for f in "$@"; do
+    name=$(basename "$f" .jsonl)
+    if node tests/node/bridge.mjs --port "$port" "$f" >"$TMP/case.out" 2>&1; then
+      ok "case $name: $(tail -n 1 "$TMP/case.out")"
+    else
+      bad "case $name"
+      grep -v '^ok ' "$TMP/case.out" | sed 's/^/     | /' | head -40
+    fi
+  done
+}
+
+start_mock mock --trace "$TMP/trace.jsonl" --junit "$TMP/junit.xml"
+
+run_cases "${CASES[@]}"
 
 # The expected verdict per room, from the case files' {"case":…,"junit":{…}} lines.
 python3 - "${CASES[@]}" >"$TMP/expected.json" <<'PY'
@@ -76,11 +99,7 @@ for room, rule in want.items():
             assert rule in [f["rule"] for f in fs], f"{room}: {rule} not in {fs}"
 PY
 
-kill -INT "$MOCK_PID"
-wait "$MOCK_PID"
-rc=$?
-MOCK_PID=
-[[ $rc -eq 0 ]] && ok "SIGINT stops the mock (exit 0)" || { bad "mock exit $rc after SIGINT"; sed 's/^/     err: /' "$TMP/mock.err" | tail -20; }
+stop_mock mock
 
 python3 - "$TMP/trace.jsonl" "$TMP/expected.json" <<'PY' && ok "trace: valid JSONL with the findings, partial, oversize and close records" || bad "trace content"
 import json, sys
@@ -93,7 +112,8 @@ for i, line in enumerate(open(sys.argv[1]), 1):
 want = json.load(open(sys.argv[2]))
 evs = {r.get("ev") for r in recs}
 assert recs[0]["ev"] == "start" and recs[-1]["ev"] == "stop", (recs[0], recs[-1])
-for ev in ("open", "msg", "frame", "finding", "partial", "oversize", "close", "http", "ws_rejected"):
+for ev in ("open", "event", "msg", "room", "frame", "finding", "partial", "oversize", "behaviour",
+           "callback", "closing", "close", "driver", "http", "ws_rejected"):
     assert ev in evs, f"no {ev} record in the trace"
 rules = {r["rule"] for r in recs if r.get("ev") == "finding"}
 for rule in set(want.values()) - {"pass"}:
@@ -128,4 +148,8 @@ for tc in cases:
         assert want[room] in (f.text or ""), f"{room}: failure body lacks {want[room]}"
 assert seen == set(want), f"no testcase for rooms {set(want) - seen}"
 PY
+# Limits: the case files of tests/data/bridge/limits/ on a second mock with their profile.
+start_mock limits --profile tests/data/bridge/limits/profile.yaml
+run_cases tests/data/bridge/limits/*.jsonl
+stop_mock limits
 finish

@@ -7,13 +7,15 @@
 //
 // A case file (tests/data/bridge/*.jsonl) is test data, one step per line (blank lines and
 // lines starting with # are ignored). Steps, one key each plus options:
-//   {"case":"title"}                              names the case (printed)
+//   {"case":"title","junit":{…}}  names the case; {"comment":"…"} is printed too ("junit"
+//        is for tests/e2e/mock_bridge.sh: room → the session's expected JUnit verdict)
 //   {"connect":{"path":"/aicall/room?room=r&user=u","name":"main","joined":true}}
 //        opens a WebSocket; on a bridge path waits for the "joined" event, whose session
 //        id becomes ${session} (and ${session_<name>})
 //   {"send":{…}}  a JSON text frame; a "data_json" value is sent as the "data" string
 //   {"send_text":"…"}  {"send_text_hex":"c328"}  {"send_binary_hex":"00ff"}
 //   {"send_bytes":{"size":2097152,"fill":"a","binary":false}}
+//   {"send_fragments":["…","…"]}  one text message in several frames (fin on the last)
 //   {"send_partial":"…"|{…}}   the first fragment of a message (fin=false), then a drop
 //   {"expect":PATTERN,"within_ms":5000}    a frame matching PATTERN arrives (frames before
 //        it are passed over and consumed, so successive expects are ordered)
@@ -23,16 +25,20 @@
 //        for a finding after the one the previous finding step matched (ordered, like expect)
 //   {"no_finding":"rule","for_ms":0}   {"no_findings":true|"must"}  (all / must-level)
 //   {"journal_has":PATTERN,"within_ms":5000}     polls …/journal
-//   {"http":{"method":"POST","path":"…","body":{…}|"text"},"status":200,"json":PATTERN,
-//    "async":"name"}      an admin request; with "async" it is only started, and
+//   {"http":{"method":"POST","path":"…","body":{…}|"text","pad":N},"status":200,"json":PATTERN,
+//    "async":"name"}      an admin request ("pad" adds N bytes of "x" to an object body as
+//        "pad"); with "repeat":N,"until_status":S it is sent until it answers S; with
+//        "async" it is only started, and
 //   {"http_wait":"name","status":200,"json":PATTERN,"within_ms":15000} checks it later
-//   {"close":{"code":1000,"reason":""}}   {"drop":true}   {"wait_ms":200}
+//   {"close":{"code":1000,"reason":""}} ("code":null: a close frame without a code)
+//   {"drop":true}   {"pause":true} / {"resume":true} (stop / restart reading)   {"wait_ms":200}
 // Every step may name its connection with "ws":"name" (default "main") and a session with
 // "session":"s7". Strings interpolate ${name} (a whole-string "${name}" keeps the value's
 // type). PATTERN matches as a subset: objects by their keys, arrays element by element,
 // literals by equality; a key "K_json" parses the string K as JSON and matches that;
 // operators {"$exists":bool}, {"$regex":"…"}, {"$type":"…"}, {"$json":P}, {"$not":P},
-// {"$capture":"var"} (stores the value for ${var}).
+// {"$gt"|"$gte"|"$lt"|"$lte":number}, {"$all":P} / {"$some":P} (every / some element of an
+// array), {"$capture":"var"} (stores the value for ${var}).
 //
 // One line per step (ok / FAIL / skip); a failed step ends its case. The last line is
 // "N passed, N failed[, N skipped]"; the exit code is 1 on any failure, 2 on bad usage or a
@@ -118,6 +124,21 @@ function matchOp(op, arg, actual, path, caps) {
     }
     case '$not':
       return match(arg, actual, path, {}) ? null : `${where}: must not match ${short(arg)}`;
+    case '$gt':
+    case '$gte':
+    case '$lt':
+    case '$lte': {
+      const ok = typeof actual === 'number' &&
+        { $gt: actual > arg, $gte: actual >= arg, $lt: actual < arg, $lte: actual <= arg }[op];
+      return ok ? null : `${where}: want ${op.slice(1)} ${arg}, got ${short(actual)}`;
+    }
+    case '$all':
+    case '$some': {
+      if (!Array.isArray(actual)) return `${where}: want an array, got ${short(actual)}`;
+      const misses = actual.map((x, i) => match(arg, x, `${path}${i}.`, caps));
+      if (op === '$all') return misses.find((m) => m) || null;
+      return misses.some((m) => !m) ? null : `${where}: no element matches ${short(arg)}`;
+    }
     case '$capture':
       if (actual === undefined) return `${where}: missing (to capture as ${arg})`;
       caps[arg] = actual;
@@ -274,7 +295,8 @@ class Runner {
     const method = spec.method || 'GET';
     const init = { method, headers: {} };
     if (spec.body !== undefined) {
-      init.body = typeof spec.body === 'string' ? spec.body : JSON.stringify(spec.body);
+      const body = spec.pad ? { ...spec.body, pad: 'x'.repeat(spec.pad) } : spec.body;
+      init.body = typeof body === 'string' ? body : JSON.stringify(body);
       init.headers['content-type'] = 'application/json';
     }
     const res = await fetch(this.httpBase + spec.path, init);
@@ -359,6 +381,13 @@ class Runner {
     return `${buf.length} bytes ${key === 'send_binary_hex' ? 'binary' : 'text'}`;
   }
 
+  async sendFragments(step) {
+    const parts = interpolate(step.send_fragments, this.vars).map((p) => (typeof p === 'string' ? p : JSON.stringify(p)));
+    const c = this.conn(step);
+    for (let i = 0; i < parts.length; i++) await c.send(parts[i], { binary: false, fin: i === parts.length - 1 });
+    return `${parts.length} fragments: ${short(parts.join(''))}`;
+  }
+
   async sendPartial(step) {
     const v = interpolate(step.send_partial, this.vars);
     const text = typeof v === 'string' ? v : JSON.stringify(v);
@@ -419,11 +448,20 @@ class Runner {
   async close(step) {
     const c = this.conn(step);
     const spec = step.close === true ? {} : step.close;
-    c.ws.close(spec.code ?? 1000, spec.reason ?? '');
+    if (spec.code === null) c.ws.close(); // a close frame without a status code
+    else c.ws.close(spec.code ?? 1000, spec.reason ?? '');
     const ms = step.within_ms || DEFAULT_WITHIN_MS;
     const closed = await c.until(() => c.closed || undefined, ms);
     if (!closed) throw new StepError(`sent close ${spec.code ?? 1000}; no close within ${ms} ms`);
-    return `closed, parley answered ${closed.code}`;
+    return `sent ${spec.code === null ? 'no code' : spec.code ?? 1000}; closed, parley answered ${closed.code}`;
+  }
+
+  // Stops (or restarts) reading the socket: the kernel buffers fill and parley's queue grows.
+  pause(step, on) {
+    const c = this.conn(step);
+    if (on) c.ws.pause();
+    else c.ws.resume();
+    return on ? 'not reading' : 'reading again';
   }
 
   drop(step) {
@@ -483,7 +521,19 @@ class Runner {
       this.pending.set(step.async, this.request(spec).catch((e) => ({ status: 0, text: `request failed: ${e.message}` })));
       return `${what} started as ${step.async}`;
     }
+    if (step.repeat) return this.httpRepeat(step, spec, what);
     return `${what} -> ${this.checkReply(step, what, await this.request(spec))}`;
+  }
+
+  // The same request up to "repeat" times, until one answers "until_status".
+  async httpRepeat(step, spec, what) {
+    const seen = [];
+    for (let i = 1; i <= step.repeat; i++) {
+      const r = await this.request(spec);
+      seen.push(r.status);
+      if (r.status === step.until_status) return `${what} x${i}: ${seen.join(' ')}`;
+    }
+    throw new StepError(`${what}: no ${step.until_status} in ${step.repeat} requests; statuses ${seen.join(' ')}`);
   }
 
   async httpWait(step) {
@@ -509,11 +559,14 @@ class Runner {
       send_binary_hex: () => this.sendRaw(step, 'send_binary_hex'),
       send_bytes: () => this.sendRaw(step, 'send_bytes'),
       send_partial: () => this.sendPartial(step),
+      send_fragments: () => this.sendFragments(step),
       expect: () => this.expect(step),
       expect_none: () => this.expectNone(step),
       expect_close: () => this.expectClose(step),
       close: () => this.close(step),
       drop: () => this.drop(step),
+      pause: () => this.pause(step, true),
+      resume: () => this.pause(step, false),
       wait_ms: () => sleep(step.wait_ms).then(() => `${step.wait_ms} ms`),
       finding: () => this.finding(step),
       no_finding: () => this.noFinding(step),

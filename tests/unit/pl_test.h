@@ -16,4 +16,13 @@ typedef struct {
 
 int pl_test_main(const char *suite, const pl_test_case *cases);
 
+/* Data-driven tests read their cases from folders. */
+int pl_test_has_suffix(const char *s, const char *suffix);
+/* Sorted names of the files in dir ending in suffix (or in suffix2, when not NULL); returns
+ * the count, *names is malloc'd (free with pl_test_free_names). Fails the test when dir
+ * cannot be read. */
+size_t pl_test_list_files(const char *dir, const char *suffix, const char *suffix2,
+                          char ***names);
+void pl_test_free_names(char **names, size_t n);
+
 #endif

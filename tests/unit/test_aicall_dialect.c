@@ -573,12 +573,6 @@ static int run_case(const char *name, pl_catalog *catalog, int *switched_off)
     return ok;
 }
 
-static int has_suffix(const char *s, const char *suf)
-{
-    size_t n = strlen(s), m = strlen(suf);
-    return n >= m && strcmp(s + n - m, suf) == 0;
-}
-
 static void test_cases(void)
 {
     char err[512];
@@ -592,7 +586,7 @@ static void test_cases(void)
     int switched_off[MAX_BEHAVIOURS] = {0};
     int files = 0, passed = 0;
     for (int i = 0; i < n; i++) {
-        if (has_suffix(list[i]->d_name, ".jsonl")) {
+        if (pl_test_has_suffix(list[i]->d_name, ".jsonl")) {
             files++;
             int ok = run_case(list[i]->d_name, catalog, switched_off);
             passed += ok;

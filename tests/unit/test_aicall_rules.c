@@ -271,12 +271,6 @@ static int run_file(const char *name, coverage *cov)
     return ok;
 }
 
-static int has_suffix(const char *s, const char *suf)
-{
-    size_t n = strlen(s), m = strlen(suf);
-    return n >= m && strcmp(s + n - m, suf) == 0;
-}
-
 static void test_data_files(void)
 {
     struct dirent **list;
@@ -286,7 +280,7 @@ static void test_data_files(void)
     memset(&cov, 0, sizeof cov);
     int files = 0, passed = 0;
     for (int i = 0; i < n; i++) {
-        if (has_suffix(list[i]->d_name, ".jsonl")) {
+        if (pl_test_has_suffix(list[i]->d_name, ".jsonl")) {
             files++;
             int ok = run_file(list[i]->d_name, &cov);
             passed += ok;

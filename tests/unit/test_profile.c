@@ -26,33 +26,6 @@
 
 static const char *const dflt_texts[] = {"D0", "D1", NULL};
 
-static int has_suffix(const char *s, const char *suf)
-{
-    size_t n = strlen(s), m = strlen(suf);
-    return n >= m && strcmp(s + n - m, suf) == 0;
-}
-
-/* Names of the *.yaml and *.json files in dir; returns the count, *names malloc'd. */
-static size_t list_profiles(const char *dir, char ***names)
-{
-    DIR *d = opendir(dir);
-    size_t n = 0, cap = 0;
-    *names = NULL;
-    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (!has_suffix(e->d_name, ".yaml") && !has_suffix(e->d_name, ".json"))
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 32;
-            *names = pl_xrealloc(*names, cap * sizeof **names);
-        }
-        (*names)[n++] = pl_xstrdup(e->d_name);
-    }
-    closedir(d);
-    return n;
-}
-
 /* Marks name as seen (frees and clears its entry). */
 static void tick_off(char **names, size_t n, const char *name)
 {
@@ -207,7 +180,7 @@ static void good_row(char **f, int nf, void *ctx)
 static void test_good_profiles(void)
 {
     good_ctx g;
-    g.n = list_profiles(GOOD_DIR, &g.names);
+    g.n = pl_test_list_files(GOOD_DIR, ".yaml", ".json", &g.names);
     CU_ASSERT(g.n >= 6);
     /* each file loads on its own too (values are checked row by row) */
     for (size_t i = 0; i < g.n; i++) {
@@ -257,7 +230,7 @@ static void bad_row(char **f, int nf, void *ctx)
 static void test_bad_profiles(void)
 {
     good_ctx g;
-    g.n = list_profiles(BAD_DIR, &g.names);
+    g.n = pl_test_list_files(BAD_DIR, ".yaml", ".json", &g.names);
     size_t rows = for_each_row(BAD_DIR "/expected.tsv", 3, 4, bad_row, &g);
     CU_ASSERT(rows >= 45);
     expect_all_listed(g.names, g.n, BAD_DIR);
@@ -563,7 +536,7 @@ static void test_prefixes(void)
         size_t len = 0;
         char *text = pl_file_read(files[i], &len, msg, sizeof msg);
         CU_ASSERT_PTR_NOT_NULL_FATAL(text);
-        char *path = write_temp("", has_suffix(files[i], ".json") ? ".json" : ".yaml");
+        char *path = write_temp("", pl_test_has_suffix(files[i], ".json") ? ".json" : ".yaml");
         size_t loaded = 0;
         for (size_t n = 0; n <= len; n++) {
             FILE *f = fopen(path, "wb");

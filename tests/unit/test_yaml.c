@@ -27,46 +27,6 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int has_suffix(const char *s, const char *suf)
-{
-    size_t n = strlen(s), m = strlen(suf);
-    return n >= m && strcmp(s + n - m, suf) == 0;
-}
-
-/* Sorted names of the *.yaml files in dir; returns the count, *names malloc'd. */
-static size_t list_yaml(const char *dir, char ***names)
-{
-    DIR *d = opendir(dir);
-    size_t n = 0, cap = 0;
-    *names = NULL;
-    CU_ASSERT_PTR_NOT_NULL_FATAL(d);
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (!has_suffix(e->d_name, ".yaml"))
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 32;
-            *names = pl_xrealloc(*names, cap * sizeof **names);
-        }
-        (*names)[n++] = pl_xstrdup(e->d_name);
-    }
-    closedir(d);
-    for (size_t i = 1; i < n; i++) /* insertion sort: tiny lists */
-        for (size_t j = i; j > 0 && strcmp((*names)[j - 1], (*names)[j]) > 0; j--) {
-            char *t = (*names)[j];
-            (*names)[j] = (*names)[j - 1];
-            (*names)[j - 1] = t;
-        }
-    return n;
-}
-
-static void free_names(char **names, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-}
-
 static pl_yaml_doc *load(const char *text, pl_yaml_error *err)
 {
     return pl_yaml_load_string("t.yaml", text, strlen(text), err);
@@ -93,7 +53,7 @@ static void expect_error(const char *text, size_t len, int line, int col, const 
 static void test_good_fixtures(void)
 {
     char **names;
-    size_t n = list_yaml(GOOD_DIR, &names);
+    size_t n = pl_test_list_files(GOOD_DIR, ".yaml", NULL, &names);
     CU_ASSERT(n >= 12);
     for (size_t i = 0; i < n; i++) {
         char path[512], jpath[512], msg[256];
@@ -124,7 +84,7 @@ static void test_good_fixtures(void)
         free(jtext);
         pl_yaml_free(doc);
     }
-    free_names(names, n);
+    pl_test_free_names(names, n);
 }
 
 static void test_bad_fixtures(void)
@@ -133,7 +93,7 @@ static void test_bad_fixtures(void)
     char *table = pl_file_read(BAD_DIR "/expected.txt", NULL, msg, sizeof msg);
     CU_ASSERT_PTR_NOT_NULL_FATAL(table);
     char **names;
-    size_t n = list_yaml(BAD_DIR, &names);
+    size_t n = pl_test_list_files(BAD_DIR, ".yaml", NULL, &names);
     size_t rows = 0;
     char *save = NULL;
     for (char *line = strtok_r(table, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -169,7 +129,7 @@ static void test_bad_fixtures(void)
             fprintf(stderr, "\n  %s/%s is not listed in expected.txt\n", BAD_DIR, names[i]);
         CU_ASSERT_PTR_NULL(names[i]);
     }
-    free_names(names, n);
+    pl_test_free_names(names, n);
     free(table);
 }
 
@@ -177,7 +137,7 @@ static void test_bad_fixtures(void)
 static void sweep_prefixes(const char *dir)
 {
     char **names;
-    size_t n = list_yaml(dir, &names);
+    size_t n = pl_test_list_files(dir, ".yaml", NULL, &names);
     for (size_t i = 0; i < n; i++) {
         char path[512], msg[256];
         size_t len = 0;
@@ -202,7 +162,7 @@ static void sweep_prefixes(const char *dir)
         }
         free(text);
     }
-    free_names(names, n);
+    pl_test_free_names(names, n);
 }
 
 static void test_truncated_fixtures(void)
@@ -218,7 +178,7 @@ static void test_mutated_fixtures(void)
     static const char alphabet[] = "[]{}:,-?&*!|>'\"#%@`\t\n \\<=~0.\xff\xc3";
     uint64_t seed = 0x9e3779b97f4a7c15ULL;
     char **names;
-    size_t n = list_yaml(GOOD_DIR, &names);
+    size_t n = pl_test_list_files(GOOD_DIR, ".yaml", NULL, &names);
     for (size_t i = 0; i < n; i++) {
         char path[512], msg[256];
         size_t len = 0;
@@ -243,7 +203,7 @@ static void test_mutated_fixtures(void)
         }
         free(text);
     }
-    free_names(names, n);
+    pl_test_free_names(names, n);
 }
 
 /* ---- positions -------------------------------------------------------------------------- */

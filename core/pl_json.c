@@ -39,3 +39,9 @@ cJSON *pl_json_load_file(const char *path, char *err, size_t errlen)
     free(text);
     return doc;
 }
+
+const char *pl_json_str(const cJSON *o, const char *key, const char *dflt)
+{
+    const cJSON *v = cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
+    return cJSON_IsString(v) ? v->valuestring : dflt;
+}

@@ -22,4 +22,8 @@ cJSON *pl_json_parse(const char *name, const char *text, size_t len, char *err, 
  * unreadable file gives "path: reason". */
 cJSON *pl_json_load_file(const char *path, char *err, size_t errlen);
 
+/* The string member key of object o, or dflt when o is not an object or the member is
+ * missing or not a string. Borrowed from o. */
+const char *pl_json_str(const cJSON *o, const char *key, const char *dflt);
+
 #endif

@@ -215,6 +215,15 @@ static void pl_admin_close(pl_admin_req *r, pl_session *s)
     cJSON_Delete(b);
 }
 
+/* Copies the first path segment of rest ("s3" of "s3/journal") into id; returns the rest
+ * of the path after it ("/journal", or ""). */
+static const char *pl_admin_id(const char *rest, char *id, size_t idlen)
+{
+    size_t n = strcspn(rest, "/");
+    snprintf(id, idlen, "%.*s", (int)(n < idlen - 1 ? n : idlen - 1), rest);
+    return rest + n;
+}
+
 /* Is s one of the three names a, b, c? */
 static int pl_admin_is(const char *s, const char *a, const char *b, const char *c)
 {
@@ -224,9 +233,8 @@ static int pl_admin_is(const char *s, const char *a, const char *b, const char *
 static void pl_admin_session(pl_admin_req *r, const char *rest)
 {
     char id[64];
-    size_t n = strcspn(rest, "/");
-    snprintf(id, sizeof id, "%.*s", (int)(n < sizeof id - 1 ? n : sizeof id - 1), rest);
-    const char *sub = rest[n] ? rest + n + 1 : "";
+    const char *tail = pl_admin_id(rest, id, sizeof id);
+    const char *sub = *tail ? tail + 1 : "";
     pl_session *s = pl_sessions_find(pl_server_sessions(r->srv), id);
     if (!s) {
         pl_admin_error(r, 404, "no session %s (GET /_parley/sessions lists them)", id);
@@ -275,14 +283,13 @@ static void pl_admin_drive_done(void *user, const cJSON *reply, const char *erro
 static void pl_admin_drive(pl_admin_req *r, const char *rest)
 {
     char id[64];
-    size_t n = strcspn(rest, "/");
-    snprintf(id, sizeof id, "%.*s", (int)(n < sizeof id - 1 ? n : sizeof id - 1), rest);
+    const char *tail = pl_admin_id(rest, id, sizeof id);
     pl_driver *d = pl_drivers_find(pl_server_drivers(r->srv), id);
-    if (d && !strcmp(rest + n, "/drive") && !r->post) {
+    if (d && !strcmp(tail, "/drive") && !r->post) {
         pl_admin_error(r, 405, "%s takes POST {\"drive\":…}", r->path);
         return;
     }
-    if (!d || strcmp(rest + n, "/drive") != 0) {
+    if (!d || strcmp(tail, "/drive") != 0) {
         pl_admin_error(r, 404, "no driver endpoint %s (POST /_parley/drivers/ID/drive)", rest);
         return;
     }

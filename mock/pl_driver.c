@@ -12,6 +12,7 @@
 
 #include "core/pl_buf.h"
 #include "core/pl_clock.h"
+#include "core/pl_json.h"
 #include "core/pl_log.h"
 
 typedef struct {
@@ -110,10 +111,8 @@ static int pl_driver_send(pl_driver *d, cJSON *frame)
     return rc;
 }
 
-static void pl_driver_error(pl_driver *d, const char *fmt, const char *detail)
+static void pl_driver_error(pl_driver *d, const char *msg)
 {
-    char msg[512];
-    snprintf(msg, sizeof msg, fmt, detail);
     pl_warn("driver %s: %s", d->id, msg);
     cJSON *e = cJSON_CreateObject();
     cJSON_AddStringToObject(e, "error", msg);
@@ -173,16 +172,10 @@ pl_driver *pl_drivers_find(const pl_drivers *r, const char *id)
     return NULL;
 }
 
-static const char *pl_driver_hello_str(const pl_driver *d, const char *key)
-{
-    const cJSON *v = d->hello ? cJSON_GetObjectItemCaseSensitive(d->hello, key) : NULL;
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 pl_driver *pl_drivers_for_session(const pl_drivers *r, const char *session)
 {
     for (pl_driver *d = r->head; d; d = d->next) {
-        const char *s = pl_driver_hello_str(d, "session");
+        const char *s = pl_json_str(d->hello, "session", NULL);
         if (s && strcmp(s, session) == 0)
             return d;
     }
@@ -214,23 +207,20 @@ static void pl_driver_on_hello(pl_driver *d, const cJSON *h)
     const cJSON *client = cJSON_GetObjectItemCaseSensitive(h, "client");
     const cJSON *actions = cJSON_GetObjectItemCaseSensitive(h, "actions");
     if (!cJSON_IsObject(h) || !cJSON_IsString(client)) {
-        pl_driver_error(d, "hello must be an object with a string \"client\"%s", "");
+        pl_driver_error(d, "hello must be an object with a string \"client\"");
         return;
     }
-    if (actions && !cJSON_IsArray(actions)) {
-        pl_driver_error(d, "hello.actions must be an array of action names%s", "");
-        return;
-    }
+    int names_ok = !actions || cJSON_IsArray(actions);
     const cJSON *a;
-    cJSON_ArrayForEach(a, actions) if (!cJSON_IsString(a))
-    {
-        pl_driver_error(d, "hello.actions must be an array of action names%s", "");
+    cJSON_ArrayForEach(a, actions) names_ok = names_ok && cJSON_IsString(a);
+    if (!names_ok) {
+        pl_driver_error(d, "hello.actions must be an array of action names");
         return;
     }
     cJSON_Delete(d->hello);
     d->hello = cJSON_Duplicate(h, 1);
     pl_info("driver %s: hello from %s %s", d->id, client->valuestring,
-            pl_driver_hello_str(d, "version") ? pl_driver_hello_str(d, "version") : "");
+            pl_json_str(d->hello, "version", ""));
     cJSON *w = cJSON_CreateObject();
     cJSON *in = cJSON_AddObjectToObject(w, "welcome");
     cJSON_AddStringToObject(in, "parley", PARLEY_VERSION);
@@ -249,12 +239,12 @@ static void pl_driver_on_reply(pl_driver *d, const cJSON *msg, uint64_t id)
             c.fn(c.user, msg, NULL);
         return;
     }
-    pl_driver_error(d, "reply to unknown or expired command id %s", "");
+    pl_driver_error(d, "reply to an unknown or expired command id");
 }
 
 static void pl_driver_on_callback(pl_driver *d, const char *name, const cJSON *args)
 {
-    const char *session = pl_driver_hello_str(d, "session");
+    const char *session = pl_json_str(d->hello, "session", NULL);
     pl_session *s = NULL;
     if (session && d->reg->sessions) {
         /* the newest live session of that room */
@@ -279,8 +269,7 @@ void pl_driver_input(pl_driver *d, const void *data, size_t len, int binary)
         cJSON *raw = cJSON_CreateObject();
         cJSON_AddNumberToObject(raw, "len", (double)len);
         pl_driver_trace(d, "in", raw);
-        pl_driver_error(d, "driver frames are JSON objects (hello, a reply or a callback)%s",
-                        "");
+        pl_driver_error(d, "driver frames are JSON objects (hello, a reply or a callback)");
         cJSON_Delete(msg);
         return;
     }
@@ -291,7 +280,7 @@ void pl_driver_input(pl_driver *d, const void *data, size_t len, int binary)
     if (hello)
         pl_driver_on_hello(d, hello);
     else if (!d->hello)
-        pl_driver_error(d, "say hello first: {\"hello\":{\"client\":…,\"actions\":[…]}}%s", "");
+        pl_driver_error(d, "say hello first: {\"hello\":{\"client\":…,\"actions\":[…]}}");
     else if (cJSON_IsNumber(id) && id->valuedouble >= 1)
         pl_driver_on_reply(d, msg, (uint64_t)id->valuedouble);
     else if (cJSON_IsString(cb))
@@ -299,8 +288,7 @@ void pl_driver_input(pl_driver *d, const void *data, size_t len, int binary)
                               cJSON_GetObjectItemCaseSensitive(msg, "args"));
     else
         pl_driver_error(d, "not a hello, a reply {\"id\":N,\"ok\":…} or a callback "
-                           "{\"callback\":…}%s",
-                        "");
+                           "{\"callback\":…}");
     cJSON_Delete(msg);
 }
 
@@ -324,7 +312,7 @@ uint64_t pl_driver_drive(pl_driver *d, const char *action, const cJSON *args, in
     }
     if (!pl_driver_has_action(d, action)) {
         snprintf(err, errlen, "driver %s (%s) did not announce the action %s", d->id,
-                 pl_driver_hello_str(d, "client"), action);
+                 pl_json_str(d->hello, "client", NULL), action);
         return 0;
     }
     size_t slot = 0;

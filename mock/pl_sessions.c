@@ -48,14 +48,9 @@ void pl_sessions_next_id(pl_sessions *r, char *buf, size_t len)
     snprintf(buf, len, "s%llu", (unsigned long long)++r->next);
 }
 
-int pl_sessions_full(const pl_sessions *r)
-{
-    return r->nlive >= r->max_live;
-}
-
 void pl_sessions_add(pl_sessions *r, pl_session *s)
 {
-    if (r->nlive >= r->max_live) { /* callers check pl_sessions_full first */
+    if (r->nlive >= r->max_live) { /* callers check the limit first */
         pl_session_free(s);
         return;
     }

@@ -23,9 +23,8 @@ void pl_sessions_free(pl_sessions *r);
 
 /* Writes the next id ("s12") into buf. */
 void pl_sessions_next_id(pl_sessions *r, char *buf, size_t len);
-/* Room for one more live session? */
-int pl_sessions_full(const pl_sessions *r);
-/* Takes ownership of a new (open) session. */
+/* Takes ownership of a new (open) session; the caller keeps the count under max_live
+ * (pl_server_connections), a session beyond it is freed. */
 void pl_sessions_add(pl_sessions *r, pl_session *s);
 /* Moves a session that has disconnected to the retired list (it stays readable). */
 void pl_sessions_retire(pl_sessions *r, pl_session *s);

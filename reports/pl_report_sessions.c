@@ -7,31 +7,26 @@
 
 #include "core/pl_buf.h"
 #include "core/pl_clock.h"
+#include "core/pl_json.h"
 #include "reports/pl_junit.h"
 
 #define PL_REPORT_JOURNAL_TAIL 200 /* journal records copied into system-out */
-
-static const char *pl_report_str(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : "";
-}
 
 /* "[must] aicall.ptt.start_without_enable on aicall.1106 (#12): message\n  source: …" */
 static void pl_report_finding_lines(pl_buf *b, const cJSON *findings, const char *level)
 {
     const cJSON *f;
     cJSON_ArrayForEach(f, findings) {
-        if (level && strcmp(pl_report_str(f, "level"), level) != 0)
+        if (level && strcmp(pl_json_str(f, "level", ""), level) != 0)
             continue;
         const cJSON *ref = cJSON_GetObjectItemCaseSensitive(f, "ref");
-        pl_buf_printf(b, "[%s] %s", pl_report_str(f, "level"), pl_report_str(f, "rule"));
-        if (*pl_report_str(f, "kind"))
-            pl_buf_printf(b, " on %s", pl_report_str(f, "kind"));
+        pl_buf_printf(b, "[%s] %s", pl_json_str(f, "level", ""), pl_json_str(f, "rule", ""));
+        if (*pl_json_str(f, "kind", ""))
+            pl_buf_printf(b, " on %s", pl_json_str(f, "kind", ""));
         if (cJSON_IsNumber(ref))
             pl_buf_printf(b, " (journal #%.0f)", ref->valuedouble);
-        pl_buf_printf(b, ": %s\n  source: %s\n", pl_report_str(f, "message"),
-                      pl_report_str(f, "source"));
+        pl_buf_printf(b, ": %s\n  source: %s\n", pl_json_str(f, "message", ""),
+                      pl_json_str(f, "source", ""));
     }
 }
 
@@ -79,13 +74,13 @@ static void pl_report_session(void *user, pl_session *s)
             pl_buf_printf(&body, "(%llu more findings were counted but not stored)\n",
                           (unsigned long long)st.findings_dropped);
         const cJSON *first = NULL, *f;
-        cJSON_ArrayForEach(f, findings) if (!first && !strcmp(pl_report_str(f, "level"), "must"))
+        cJSON_ArrayForEach(f, findings) if (!first && !strcmp(pl_json_str(f, "level", ""), "must"))
             first = f;
         char msg[700];
         snprintf(msg, sizeof msg, "%llu must-level finding(s), first: %s: %s",
-                 (unsigned long long)st.findings_must, first ? pl_report_str(first, "rule") : "?",
-                 first ? pl_report_str(first, "message") : "");
-        pl_junit_case_result(c, PL_JUNIT_FAILURE, first ? pl_report_str(first, "rule") : "finding",
+                 (unsigned long long)st.findings_must, first ? pl_json_str(first, "rule", "") : "?",
+                 first ? pl_json_str(first, "message", "") : "");
+        pl_junit_case_result(c, PL_JUNIT_FAILURE, first ? pl_json_str(first, "rule", "") : "finding",
                              msg, body.data ? body.data : "");
         pl_buf_free(&body);
     } else if (st.findings_should) {

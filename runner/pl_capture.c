@@ -13,6 +13,7 @@
 
 #include "core/pl_buf.h"
 #include "core/pl_crypto.h"
+#include "core/pl_json.h"
 #include "mock/pl_catalog.h"
 #include "mock/pl_session.h"
 
@@ -58,27 +59,21 @@ static int64_t pl_judge_now(void *h)
 static const pl_session_host_ops pl_judge_ops = {pl_judge_write, pl_judge_timer, pl_judge_close,
                                                  pl_judge_now};
 
-static const char *pl_capture_str(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
 /* Prints every finding the judge makes, at the capture line being fed. */
 static void pl_capture_observe(void *user, pl_session *s, const cJSON *rec)
 {
     pl_judge *j = user;
-    if (strcmp(pl_capture_str(rec, "ev"), "finding") != 0)
+    if (strcmp(pl_json_str(rec, "ev", ""), "finding") != 0)
         return;
-    const char *level = pl_capture_str(rec, "level");
+    const char *level = pl_json_str(rec, "level", NULL);
     if (level && !strcmp(level, "must"))
         j->run->res->must++;
     else
         j->run->res->should++;
-    const char *kind = pl_capture_str(rec, "kind");
+    const char *kind = pl_json_str(rec, "kind", NULL);
     fprintf(j->run->out, "%s:%lu: %s %s (%s)%s%s: %s\n", j->run->path, j->line,
-            pl_session_id(s), pl_capture_str(rec, "rule"), level ? level : "?",
-            kind ? " on " : "", kind ? kind : "", pl_capture_str(rec, "message"));
+            pl_session_id(s), pl_json_str(rec, "rule", NULL), level ? level : "?",
+            kind ? " on " : "", kind ? kind : "", pl_json_str(rec, "message", NULL));
 }
 
 static pl_judge *pl_capture_judge(pl_capture_run *run, const char *id, const char *dialect,
@@ -96,13 +91,13 @@ static pl_judge *pl_capture_judge(pl_capture_run *run, const char *id, const cha
     pl_judge *j = pl_xcalloc(1, sizeof *j);
     j->id = pl_xstrdup(id);
     j->run = run;
-    const char *tr = pl_capture_str(rec, "transport");
+    const char *tr = pl_json_str(rec, "transport", NULL);
     pl_session_opts o = {
         .dialect = d,
         .transport = tr && !strcmp(tr, "native") ? PL_TRANSPORT_NATIVE : PL_TRANSPORT_BRIDGE,
         .id = id,
-        .room = pl_capture_str(rec, "room"),
-        .user = pl_capture_str(rec, "user"),
+        .room = pl_json_str(rec, "room", NULL),
+        .user = pl_json_str(rec, "user", NULL),
         .profile = run->profile,
         .catalog = run->catalog,
         .behave = 0,
@@ -120,14 +115,14 @@ static pl_judge *pl_capture_judge(pl_capture_run *run, const char *id, const cha
 /* The payload bytes of a record: text, or b64 decoded (caller frees *owned). */
 static const char *pl_capture_payload(const cJSON *rec, size_t *len, int *binary, char **owned)
 {
-    const char *t = pl_capture_str(rec, "text");
+    const char *t = pl_json_str(rec, "text", NULL);
     *owned = NULL;
     *binary = 0;
     if (t) {
         *len = strlen(t);
         return t;
     }
-    const char *b = pl_capture_str(rec, "b64");
+    const char *b = pl_json_str(rec, "b64", NULL);
     if (!b)
         return NULL;
     *owned = (char *)pl_crypto_base64_decode(b, strlen(b), len);
@@ -137,7 +132,7 @@ static const char *pl_capture_payload(const cJSON *rec, size_t *len, int *binary
 
 static void pl_capture_feed(pl_judge *j, const cJSON *rec)
 {
-    const char *ev = pl_capture_str(rec, "ev"), *dir = pl_capture_str(rec, "dir");
+    const char *ev = pl_json_str(rec, "ev", NULL), *dir = pl_json_str(rec, "dir", NULL);
     if (!ev)
         return;
     if (!strcmp(ev, "msg") && dir) {
@@ -184,12 +179,12 @@ static int pl_capture_line(pl_capture_run *run, const char *dialect, char *line,
                  run->path, lineno);
         return -1;
     }
-    const char *sid = pl_capture_str(rec, "session");
+    const char *sid = pl_json_str(rec, "session", NULL);
     if (!sid) { /* server records (start, http, driver, …) */
         cJSON_Delete(rec);
         return 0;
     }
-    const char *d = pl_capture_str(rec, "dialect");
+    const char *d = pl_json_str(rec, "dialect", NULL);
     pl_judge *j = pl_capture_judge(run, sid, d ? d : dialect, rec, err, errlen);
     if (!j) {
         cJSON_Delete(rec);

@@ -39,12 +39,6 @@ static int pl_list_dialects(void)
     return PL_EXIT_OK;
 }
 
-static const char *pl_list_str(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    return cJSON_IsString(v) ? v->valuestring : "";
-}
-
 /* Prints one dialect's catalog; returns 1 if the dialect has none. */
 static int pl_list_kinds_of(const char *dialect, int quiet_missing)
 {
@@ -68,8 +62,8 @@ static int pl_list_kinds_of(const char *dialect, int quiet_missing)
     }
     const cJSON *e;
     cJSON_ArrayForEach(e, cat)
-        printf("%-34s %-14s %s\n", pl_list_str(e, "kind"), pl_list_str(e, "direction"),
-               pl_list_str(e, "meaning"));
+        printf("%-34s %-14s %s\n", pl_json_str(e, "kind", ""), pl_json_str(e, "direction", ""),
+               pl_json_str(e, "meaning", ""));
     cJSON_Delete(cat);
     return 0;
 }

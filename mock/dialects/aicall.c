@@ -288,9 +288,7 @@ static int get_bool(const cJSON *msg, const char *name, int *out)
 
 static const char *get_str(const cJSON *msg, const char *name)
 {
-    const cJSON *d = cJSON_GetObjectItemCaseSensitive(msg, "data");
-    const cJSON *v = cJSON_IsObject(d) ? cJSON_GetObjectItemCaseSensitive(d, name) : NULL;
-    return cJSON_IsString(v) ? v->valuestring : NULL;
+    return pl_json_str(cJSON_GetObjectItemCaseSensitive(msg, "data"), name, NULL);
 }
 
 /* Sends one agent message in the full envelope (aicall.md §1.2), always with a data object
@@ -742,19 +740,13 @@ static void aicall_message(void *st, pl_dir dir, const char *kind, const cJSON *
         pl_aicall_rules_malformed(a->rules, dir, raw ? raw : "", raw ? len : 0, t, emit, a->s);
 }
 
-static const char *frame_str(const cJSON *frame, const char *name)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(frame, name);
-    return cJSON_IsString(v) ? v->valuestring : "";
-}
-
 static void aicall_room(void *st, const char *op, const cJSON *frame)
 {
     aicall_state *a = st;
     int64_t t = now(a);
     const cJSON *mute = cJSON_GetObjectItemCaseSensitive(frame, "mute");
     const cJSON *cap = cJSON_GetObjectItemCaseSensitive(frame, "on");
-    int audio = strcmp(frame_str(frame, "media"), "audio") == 0;
+    int audio = strcmp(pl_json_str(frame, "media", ""), "audio") == 0;
     if (strcmp(op, "mute_local_mic") == 0 && cJSON_IsBool(mute)) {
         a->mic_muted = cJSON_IsTrue(mute) != 0;
     } else if (strcmp(op, "audio_capture") == 0 && cJSON_IsBool(cap)) {

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <ctype.h>
 
 #include <cjson/cJSON.h>
 
@@ -25,21 +27,30 @@
 
 /* ---- responses -------------------------------------------------------------------- */
 
-static void pl_admin_respond(pl_admin_req *r, unsigned status, cJSON *doc)
+/* Sets the response: body is malloc'd and taken over; ctype static (NULL: JSON). */
+static void pl_admin_respond_raw(pl_admin_req *r, unsigned status, char *body, size_t len,
+                                 const char *ctype)
 {
     cJSON *rec = cJSON_CreateObject();
     cJSON_AddStringToObject(rec, "ev", "http");
-    cJSON_AddStringToObject(rec, "method", r->post ? "POST" : "GET");
+    cJSON_AddStringToObject(rec, "method", r->method);
     cJSON_AddStringToObject(rec, "path", r->path);
     cJSON_AddNumberToObject(rec, "status", status);
     pl_server_trace_record(r->srv, rec);
     free(r->resp);
     r->status = status;
-    r->resp = cJSON_PrintUnformatted(doc);
-    r->resp_len = strlen(r->resp);
+    r->resp = body;
+    r->resp_len = len;
+    r->resp_type = ctype ? ctype : "application/json";
     r->sent = 0;
-    cJSON_Delete(doc);
     lws_callback_on_writable(r->wsi);
+}
+
+static void pl_admin_respond(pl_admin_req *r, unsigned status, cJSON *doc)
+{
+    char *txt = cJSON_PrintUnformatted(doc);
+    pl_admin_respond_raw(r, status, txt, strlen(txt), NULL);
+    cJSON_Delete(doc);
 }
 
 static void pl_admin_error(pl_admin_req *r, unsigned status, const char *fmt, const char *arg)
@@ -59,7 +70,7 @@ static int pl_admin_write(pl_admin_req *r)
     if (!r->headers_sent) {
         unsigned char hdr[LWS_PRE + 1024], *start = hdr + LWS_PRE, *p = start,
                                            *end = hdr + sizeof hdr;
-        if (lws_add_http_common_headers(r->wsi, r->status, "application/json", r->resp_len, &p,
+        if (lws_add_http_common_headers(r->wsi, r->status, r->resp_type, r->resp_len, &p,
                                         end) ||
             lws_finalize_write_http_header(r->wsi, start, &p, end))
             return -1;
@@ -316,13 +327,59 @@ static void pl_admin_drive(pl_admin_req *r, const char *rest)
     cJSON_Delete(b);
 }
 
+/* Any header of the request, by name (known tokens first, then custom ones). */
+static int pl_admin_header(const void *impl, const char *name, char *out, size_t n)
+{
+    const pl_admin_req *r = impl;
+    size_t nl = strlen(name);
+    for (int t = 0; t < WSI_TOKEN_COUNT; t++) {
+        const char *tn = (const char *)lws_token_to_string((enum lws_token_indexes)t);
+        if (!tn || strncasecmp(tn, name, nl) || tn[nl] != ':')
+            continue;
+        if (lws_hdr_total_length(r->wsi, (enum lws_token_indexes)t) <= 0)
+            return -1;
+        return lws_hdr_copy(r->wsi, out, (int)n, (enum lws_token_indexes)t);
+    }
+    char key[128];
+    snprintf(key, sizeof key, "%s:", name);
+    for (char *k = key; *k; k++)
+        *k = (char)tolower((unsigned char)*k);
+    if (lws_hdr_custom_length(r->wsi, key, (int)strlen(key)) < 0)
+        return -1;
+    return lws_hdr_custom_copy(r->wsi, out, (int)n, key, (int)strlen(key));
+}
+
+/* A path outside /_parley/: the runner's expect_http or a dialect's HTTP API. */
+static void pl_admin_hook(pl_admin_req *r)
+{
+    char query[1024] = "";
+    if (lws_hdr_total_length(r->wsi, WSI_TOKEN_HTTP_URI_ARGS) > 0)
+        lws_hdr_copy(r->wsi, query, sizeof query, WSI_TOKEN_HTTP_URI_ARGS);
+    pl_buf_append(&r->body, "", 1); /* NUL for text readers; not counted in body_len */
+    pl_server_http_req q = {r->method, r->path, query, r->body.data, r->body.len - 1,
+                            pl_admin_header, r};
+    int status = 404;
+    char *body = NULL;
+    const char *ctype = NULL;
+    if (pl_server_http_hook(r->srv, &q, &status, &body, &ctype)) {
+        pl_admin_respond_raw(r, (unsigned)status, body ? body : pl_xstrdup(""),
+                             body ? strlen(body) : 0, ctype);
+        return;
+    }
+    pl_admin_error(r, 404, "not found: %s (the admin API is under /_parley/)", r->path);
+}
+
 static void pl_admin_route(pl_admin_req *r)
 {
     pl_server *srv = r->srv;
     const char *p = r->path;
     pl_server_count_request(srv);
     if (strncmp(p, PL_ADMIN_PREFIX, strlen(PL_ADMIN_PREFIX)) != 0 && strcmp(p, "/_parley")) {
-        pl_admin_error(r, 404, "not found: %s (the admin API is under /_parley/)", p);
+        pl_admin_hook(r);
+        return;
+    }
+    if (strcmp(r->method, "GET") && strcmp(r->method, "POST")) {
+        pl_admin_error(r, 405, "the admin API takes GET and POST (%s)", r->method);
         return;
     }
     const char *rest = p + (strcmp(p, "/_parley") ? strlen(PL_ADMIN_PREFIX) : strlen(p));
@@ -363,7 +420,19 @@ static int pl_admin_begin(pl_server *srv, struct lws *wsi, pl_admin_req *r, cons
     r->wsi = wsi;
     r->srv = srv;
     snprintf(r->path, sizeof r->path, "%s", uri);
-    r->post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
+    static const struct {
+        enum lws_token_indexes tok;
+        const char *name;
+        int body;
+    } methods[] = {{WSI_TOKEN_POST_URI, "POST", 1},       {WSI_TOKEN_PUT_URI, "PUT", 1},
+                   {WSI_TOKEN_PATCH_URI, "PATCH", 1},     {WSI_TOKEN_DELETE_URI, "DELETE", 0},
+                   {WSI_TOKEN_OPTIONS_URI, "OPTIONS", 0}, {WSI_TOKEN_HEAD_URI, "HEAD", 0}};
+    snprintf(r->method, sizeof r->method, "GET");
+    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
+        if (lws_hdr_total_length(wsi, methods[i].tok) > 0) {
+            snprintf(r->method, sizeof r->method, "%s", methods[i].name);
+            r->post = methods[i].body;
+        }
     if (!r->post)
         pl_admin_route(r);
     return 0;

@@ -36,12 +36,14 @@ typedef struct {
     struct lws *wsi;
     pl_server *srv;
     char path[256];
-    int post;
+    char method[8]; /* GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS */
+    int post;       /* the method carries a body (POST, PUT, PATCH) */
     pl_buf body;
     size_t body_total;
     /* the response */
     char *resp;
     size_t resp_len, sent;
+    const char *resp_type; /* content type (static), "application/json" by default */
     unsigned status;
     int headers_sent;
     /* a drive command waiting for the app's reply */

@@ -39,7 +39,35 @@ struct pl_server {
     pl_sessions *sessions;
     pl_drivers *drivers;
     lws_sorted_usec_list_t tick;
+    pl_server_session_fn session_fn;
+    void *session_user;
+    pl_server_http_fn http_fn;
+    void *http_user;
 };
+
+void pl_server_on_session(pl_server *s, pl_server_session_fn fn, void *user)
+{
+    s->session_fn = fn;
+    s->session_user = user;
+}
+
+void pl_server_session_opts(pl_server *s, pl_session_opts *o)
+{
+    if (s->session_fn)
+        s->session_fn(s->session_user, o);
+}
+
+void pl_server_on_http(pl_server *s, pl_server_http_fn fn, void *user)
+{
+    s->http_fn = fn;
+    s->http_user = user;
+}
+
+int pl_server_http_hook(pl_server *s, const pl_server_http_req *req, int *status, char **body,
+                        const char **content_type)
+{
+    return s->http_fn ? s->http_fn(s->http_user, req, status, body, content_type) : 0;
+}
 
 /* Per connection: HTTP request state or the WebSocket connection. */
 typedef struct {

@@ -19,6 +19,7 @@
 #include "core/pl_trace.h"
 #include "mock/pl_catalog.h"
 #include "mock/pl_profile.h"
+#include "mock/pl_session.h"
 
 typedef struct {
     const char *listen;     /* interface address; default 127.0.0.1 */
@@ -61,6 +62,33 @@ pl_catalog *pl_server_catalog(pl_server *s);
 
 /* Open WebSocket sessions and driver connections: what limits.max_sessions counts. */
 size_t pl_server_connections(pl_server *s);
+
+/* A hook that sees the options of every new session just before it is created, so the
+ * runner can attach its observer and the scenario's behaviour switches from the first
+ * record on (pl_session_opts.observer/behaviour). One hook; NULL removes it. */
+typedef void (*pl_server_session_fn)(void *user, pl_session_opts *o);
+void pl_server_on_session(pl_server *s, pl_server_session_fn fn, void *user);
+/* Called by the WebSocket glue with the options it is about to use. */
+void pl_server_session_opts(pl_server *s, pl_session_opts *o);
+
+/* HTTP requests the admin API does not serve (any path outside /_parley/) are offered to
+ * this hook (the runner's expect_http steps; later the dialects' cloud APIs). It answers
+ * synchronously: returns 1 with *status, a malloc'd *body (and its *content_type, static)
+ * filled, or 0 to let the server answer 404. */
+typedef struct {
+    const char *method, *path, *query; /* query without '?', "" when none */
+    const char *body;
+    size_t body_len;
+    /* Copies the value of request header name (case-insensitive, any header) into out;
+     * returns its length, or -1 when the request has no such header. */
+    int (*header)(const void *impl, const char *name, char *out, size_t n);
+    const void *impl;
+} pl_server_http_req;
+typedef int (*pl_server_http_fn)(void *user, const pl_server_http_req *req, int *status,
+                                 char **body, const char **content_type);
+void pl_server_on_http(pl_server *s, pl_server_http_fn fn, void *user);
+int pl_server_http_hook(pl_server *s, const pl_server_http_req *req, int *status, char **body,
+                        const char **content_type);
 
 /* Adds a record to the trace if there is one; takes ownership of rec. */
 void pl_server_trace_record(pl_server *s, cJSON *rec);

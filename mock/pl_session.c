@@ -60,6 +60,8 @@ struct pl_session {
     size_t nbehaviours;
     pl_session_observer_fn observer;
     void *observer_user;
+    pl_session_filter_fn filter;
+    void *filter_user;
 };
 
 /* ---- journal ---------------------------------------------------------------------- */
@@ -580,13 +582,22 @@ static int pl_session_frame_out(pl_session *s, const char *from, const void *dat
     return rc;
 }
 
-int pl_session_send_raw(pl_session *s, const char *from, const void *data, size_t len,
-                        int binary)
+int pl_session_inject(pl_session *s, const char *from, const void *data, size_t len, int binary)
 {
     if (!s->open)
         return -1;
     pl_session_judge(s, PL_DIR_A2C, data, len, binary, NULL);
     return pl_session_frame_out(s, from, data, len, binary);
+}
+
+int pl_session_send_raw(pl_session *s, const char *from, const void *data, size_t len,
+                        int binary)
+{
+    if (!s->open)
+        return -1;
+    if (s->filter && s->filter(s->filter_user, s, from, data, len, binary, NULL))
+        return 0;
+    return pl_session_inject(s, from, data, len, binary);
 }
 
 int pl_session_send(pl_session *s, const char *from, const cJSON *msg)
@@ -598,8 +609,11 @@ int pl_session_send(pl_session *s, const char *from, const cJSON *msg)
     char *bytes = s->d->encode(msg, &len, &binary);
     if (!bytes)
         return -1;
-    pl_session_judge(s, PL_DIR_A2C, bytes, len, binary, msg);
-    int rc = pl_session_frame_out(s, from, bytes, len, binary);
+    int rc = 0;
+    if (!s->filter || !s->filter(s->filter_user, s, from, bytes, len, binary, msg)) {
+        pl_session_judge(s, PL_DIR_A2C, bytes, len, binary, msg);
+        rc = pl_session_frame_out(s, from, bytes, len, binary);
+    }
     free(bytes);
     return rc;
 }
@@ -702,6 +716,20 @@ pl_session *pl_session_new(const pl_session_opts *o)
     s->t0_us = pl_session_now(s);
     s->t0_wall_us = pl_clock_wall_us();
     s->open = 1;
+    s->observer = o->observer;
+    s->observer_user = o->observer_user;
+    cJSON *sw = NULL;
+    const cJSON *b;
+    cJSON_ArrayForEach(b, o->behaviour)
+    {
+        long i = b->string ? pl_session_behaviour_index(s, b->string) : -1;
+        if (i < 0 || !cJSON_IsBool(b))
+            continue;
+        s->ov[i] = cJSON_IsTrue(b) ? 1 : 0;
+        if (!sw)
+            sw = cJSON_CreateObject();
+        cJSON_AddBoolToObject(sw, b->string, cJSON_IsTrue(b));
+    }
 
     cJSON *rec = pl_session_rec(s, "open");
     cJSON_AddStringToObject(rec, "dialect", s->d->id);
@@ -711,6 +739,8 @@ pl_session *pl_session_new(const pl_session_opts *o)
         cJSON_AddStringToObject(rec, "room", s->room);
     if (s->user)
         cJSON_AddStringToObject(rec, "user", s->user);
+    if (sw)
+        cJSON_AddItemToObject(rec, "behaviour", sw);
     pl_session_commit(s, rec);
     if (o->transport == PL_TRANSPORT_BRIDGE) {
         cJSON *ev = cJSON_CreateObject();
@@ -754,6 +784,28 @@ void pl_session_observe(pl_session *s, pl_session_observer_fn fn, void *user)
 {
     s->observer = fn;
     s->observer_user = user;
+}
+
+void pl_session_set_filter(pl_session *s, pl_session_filter_fn fn, void *user)
+{
+    s->filter = fn;
+    s->filter_user = user;
+}
+
+int pl_session_abort(pl_session *s)
+{
+    if (!s->open || !s->o.ops || !s->o.ops->abort)
+        return -1;
+    s->o.ops->abort(s->o.host);
+    return 0;
+}
+
+int pl_session_fragment(pl_session *s, size_t size)
+{
+    if (!s->open || !s->o.ops || !s->o.ops->fragment)
+        return -1;
+    s->o.ops->fragment(s->o.host, size);
+    return 0;
 }
 
 const char *pl_session_id(const pl_session *s)

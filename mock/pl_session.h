@@ -54,11 +54,24 @@ typedef struct {
     void (*close)(void *host, int code, const char *reason);
     /* Monotonic now in µs; NULL means pl_clock_mono_us() (tests use a fake clock). */
     int64_t (*now)(void *host);
+    /* Optional (scenario faults): drop the connection without a close frame (the session
+     * then sees 1006), and split every later message into WebSocket fragments of at most
+     * size bytes (0: whole messages again). NULL: the fault is not available. */
+    void (*abort)(void *host);
+    void (*fragment)(void *host, size_t size);
 } pl_session_host_ops;
 
 /* Called with every journal record as it is made (the runner's scenario engine, the live
  * view). rec is borrowed for the length of the call. */
 typedef void (*pl_session_observer_fn)(void *user, pl_session *s, const cJSON *rec);
+
+/* Sees every vendor payload parley is about to send (pl_session_send, pl_session_send_raw)
+ * before it is judged or written; msg is the decoded message when the sender had one, else
+ * NULL. Returns 0 to let it go, 1 when the filter took it: it is then neither judged nor
+ * written, and the filter may send it (or something else) later with pl_session_inject().
+ * This is how scenario faults drop, delay, duplicate, reorder and corrupt messages. */
+typedef int (*pl_session_filter_fn)(void *user, pl_session *s, const char *from,
+                                    const void *data, size_t len, int binary, const cJSON *msg);
 
 typedef struct {
     const pl_dialect *dialect;
@@ -73,6 +86,12 @@ typedef struct {
     int log_findings;            /* 1: one line per finding on stderr */
     const pl_session_host_ops *ops;
     void *host;
+    /* Optional, in place before the first record: the observer (pl_session_observe) and
+     * behaviour switches (object name -> bool, borrowed, applied silently and listed in
+     * the "open" record) that a scenario wants from the very start. */
+    pl_session_observer_fn observer;
+    void *observer_user;
+    const cJSON *behaviour;
 } pl_session_opts;
 
 typedef struct pl_session pl_session;
@@ -111,6 +130,9 @@ int pl_session_send(pl_session *s, const char *from, const cJSON *msg);
  * deliberately malformed message pushed by a person. */
 int pl_session_send_raw(pl_session *s, const char *from, const void *data, size_t len,
                         int binary);
+/* Sends payload bytes past the filter (pl_session_set_filter): judged, journaled and
+ * written like pl_session_send_raw. */
+int pl_session_inject(pl_session *s, const char *from, const void *data, size_t len, int binary);
 /* Sends a room-bridge event ({"event":"user_joined",…}); takes ownership of ev. */
 int pl_session_send_event(pl_session *s, cJSON *ev);
 void pl_session_timer(pl_session *s, int slot, int64_t delay_us);
@@ -134,6 +156,11 @@ int pl_session_set_behaviour(pl_session *s, const char *name, int on);
  * notes from the runner). Takes ownership of rec; seq, t_ms and session are filled in. */
 void pl_session_note(pl_session *s, cJSON *rec);
 void pl_session_observe(pl_session *s, pl_session_observer_fn fn, void *user);
+/* Installs (fn) or removes (NULL) the outgoing-payload filter. */
+void pl_session_set_filter(pl_session *s, pl_session_filter_fn fn, void *user);
+/* Transport faults (see pl_session_host_ops): 0, or -1 when the host cannot. */
+int pl_session_abort(pl_session *s);
+int pl_session_fragment(pl_session *s, size_t size);
 
 const char *pl_session_id(const pl_session *s);
 const char *pl_session_room(const pl_session *s);

@@ -48,6 +48,7 @@ struct pl_ws_conn {
     size_t out_bytes;
     int want_close, close_code, peer_code;
     char close_reason[124];
+    size_t frag, frag_off; /* fault: fragment size (0 off), bytes of the head frame sent */
     pl_ws_slot timers[PL_SESSION_TIMERS];
 };
 
@@ -135,7 +136,20 @@ static void pl_ws_close(void *host, int code, const char *reason)
     pl_ws_close_later(host, code, reason);
 }
 
-static const pl_session_host_ops pl_ws_session_ops = {pl_ws_write, pl_ws_timer, pl_ws_close, NULL};
+/* Fault: the connection is dropped on the next service pass, with no close frame. */
+static void pl_ws_abort(void *host)
+{
+    pl_ws_conn *c = host;
+    lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
+}
+
+static void pl_ws_fragment(void *host, size_t size)
+{
+    ((pl_ws_conn *)host)->frag = size;
+}
+
+static const pl_session_host_ops pl_ws_session_ops = {pl_ws_write, pl_ws_timer, pl_ws_close,
+                                                      NULL,        pl_ws_abort, pl_ws_fragment};
 static const pl_driver_host_ops pl_ws_driver_ops = {pl_ws_write, pl_ws_close};
 
 /* ---- routing ---------------------------------------------------------------------- */
@@ -197,6 +211,7 @@ static void pl_ws_open_session(pl_ws_conn *c, const pl_dialect *d, pl_transport 
         .ops = &pl_ws_session_ops,
         .host = c,
     };
+    pl_server_session_opts(c->srv, &o);
     pl_info("%s: %s session opened%s%s%s%s", id, d->id, room ? " room=" : "", room ? room : "",
             user ? " user=" : "", user ? user : "");
     c->session = pl_session_new(&o);
@@ -289,8 +304,19 @@ static int pl_ws_writeable(pl_ws_conn *c)
                          (unsigned char *)c->close_reason, strlen(c->close_reason));
         return -1;
     }
-    int n = lws_write(c->wsi, f->data + LWS_PRE, f->len,
-                      f->binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
+    size_t off = c->frag_off, n_out = f->len - off;
+    if (c->frag && n_out > c->frag)
+        n_out = c->frag;
+    int last = off + n_out == f->len;
+    /* Pieces after the first overwrite the LWS_PRE bytes before them, which were sent. */
+    int flags = lws_write_ws_flags(f->binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT, off == 0, last);
+    int n = lws_write(c->wsi, f->data + LWS_PRE + off, n_out, (enum lws_write_protocol)flags);
+    if (!last && n >= 0) {
+        c->frag_off += n_out;
+        lws_callback_on_writable(c->wsi);
+        return 0;
+    }
+    c->frag_off = 0;
     c->head = f->next;
     if (!c->head)
         c->tail = NULL;

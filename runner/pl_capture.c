@@ -56,8 +56,8 @@ static int64_t pl_judge_now(void *h)
     return ((pl_judge *)h)->now_us;
 }
 
-static const pl_session_host_ops pl_judge_ops = {pl_judge_write, pl_judge_timer, pl_judge_close,
-                                                 pl_judge_now};
+static const pl_session_host_ops pl_judge_ops = {.write = pl_judge_write, .timer = pl_judge_timer, .close = pl_judge_close,
+                                                 .now = pl_judge_now};
 
 /* Prints every finding the judge makes, at the capture line being fed. */
 static void pl_capture_observe(void *user, pl_session *s, const cJSON *rec)

@@ -92,7 +92,7 @@ static int64_t host_now(void *h)
     return ((fake_host *)h)->now;
 }
 
-static const pl_session_host_ops host_ops = {host_write, host_timer, host_close, host_now};
+static const pl_session_host_ops host_ops = {.write = host_write, .timer = host_timer, .close = host_close, .now = host_now};
 
 /* ---- matcher ------------------------------------------------------------------------- */
 

@@ -49,7 +49,7 @@ static int64_t fh_now(void *h)
     return ((fake_host *)h)->now;
 }
 
-static const pl_session_host_ops fh_ops = {fh_write, fh_timer, fh_close, fh_now};
+static const pl_session_host_ops fh_ops = {.write = fh_write, .timer = fh_timer, .close = fh_close, .now = fh_now};
 
 static void fh_reset(fake_host *f)
 {

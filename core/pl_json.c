@@ -45,3 +45,40 @@ const char *pl_json_str(const cJSON *o, const char *key, const char *dflt)
     const cJSON *v = cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
     return cJSON_IsString(v) ? v->valuestring : dflt;
 }
+
+const cJSON *pl_json_pointer(const cJSON *root, const char *ptr)
+{
+    const cJSON *cur = root;
+    if (!ptr || !*ptr)
+        return cur;
+    if (*ptr != '/')
+        return NULL;
+    char tok[256];
+    while (cur && *ptr == '/') {
+        ptr++;
+        size_t n = 0;
+        while (*ptr && *ptr != '/' && n < sizeof tok - 1) {
+            if (ptr[0] == '~' && (ptr[1] == '0' || ptr[1] == '1')) {
+                tok[n++] = ptr[1] == '0' ? '~' : '/';
+                ptr += 2;
+            } else {
+                tok[n++] = *ptr++;
+            }
+        }
+        tok[n] = '\0';
+        if (*ptr && *ptr != '/')
+            return NULL; /* token too long */
+        if (cJSON_IsArray(cur)) {
+            char *end;
+            long i = strtol(tok, &end, 10);
+            if (!n || *end || i < 0 || (n > 1 && tok[0] == '0'))
+                return NULL;
+            cur = cJSON_GetArrayItem(cur, (int)i);
+        } else if (cJSON_IsObject(cur)) {
+            cur = cJSON_GetObjectItemCaseSensitive(cur, tok);
+        } else {
+            return NULL;
+        }
+    }
+    return cur;
+}

@@ -95,6 +95,11 @@ typedef struct pl_dialect {
     void (*timer)(void *st, int slot);
     void (*tick)(void *st, int64_t now_us);
     void (*close)(void *st);
+    /* complete: a message a scenario sends as the agent (`send` step) gets the envelope members it leaves out, as the agent would fill them (aicall:
+     * seqId from the agent's counter, senderId, receiverId "", data {}); members it gives
+     * stay as written, so a wrong value can still be sent on purpose. *from is set to the
+     * agent's id when NULL. May be NULL. */
+    void (*complete)(void *st, cJSON *msg, const char **from);
 } pl_dialect;
 
 /* NULL-terminated table in DESIGN §1 order. A dialect whose hooks are still NULL is

@@ -176,7 +176,7 @@ pl_driver *pl_drivers_for_session(const pl_drivers *r, const char *session)
 {
     for (pl_driver *d = r->head; d; d = d->next) {
         const char *s = pl_json_str(d->hello, "session", NULL);
-        if (s && strcmp(s, session) == 0)
+        if (d->hello && (!session || (s && strcmp(s, session) == 0)))
             return d;
     }
     return NULL;

@@ -62,7 +62,8 @@ void pl_drivers_tick(pl_drivers *r, int64_t now_us);
 
 pl_driver *pl_drivers_find(const pl_drivers *r, const char *id);
 size_t pl_drivers_count(const pl_drivers *r);
-/* The newest driver whose hello named this session/room, or NULL. */
+/* The newest driver whose hello named this session/room (session NULL: the newest driver
+ * that has said hello at all), or NULL. */
 pl_driver *pl_drivers_for_session(const pl_drivers *r, const char *session);
 cJSON *pl_drivers_json(const pl_drivers *r);
 

@@ -618,6 +618,15 @@ int pl_session_send(pl_session *s, const char *from, const cJSON *msg)
     return rc;
 }
 
+int pl_session_send_scripted(pl_session *s, const char *from, cJSON *msg)
+{
+    if (!s->open)
+        return -1;
+    if (s->d->complete && s->st)
+        s->d->complete(s->st, msg, &from);
+    return pl_session_send(s, from, msg);
+}
+
 int pl_session_send_event(pl_session *s, cJSON *ev)
 {
     if (!s->open) {

@@ -130,6 +130,10 @@ int pl_session_send(pl_session *s, const char *from, const cJSON *msg);
  * deliberately malformed message pushed by a person. */
 int pl_session_send_raw(pl_session *s, const char *from, const void *data, size_t len,
                         int binary);
+/* Sends a message written by a scenario (`send` step): the dialect completes the envelope
+ * members it leaves out (pl_dialect.complete), then as pl_session_send. from may be NULL
+ * (the agent). */
+int pl_session_send_scripted(pl_session *s, const char *from, cJSON *msg);
 /* Sends payload bytes past the filter (pl_session_set_filter): judged, journaled and
  * written like pl_session_send_raw. */
 int pl_session_inject(pl_session *s, const char *from, const void *data, size_t len, int binary);

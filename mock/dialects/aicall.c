@@ -305,6 +305,24 @@ static void send_msg(aicall_state *a, int type, cJSON *data)
     cJSON_Delete(m);
 }
 
+/* Scenario and admin pushes: fill in what the author left out (pl_dialect.complete). */
+static void aicall_complete(void *st, cJSON *msg, const char **from)
+{
+    aicall_state *a = st;
+    if (!*from)
+        *from = a->agent;
+    if (!cJSON_IsObject(msg) || cJSON_IsString(cJSON_GetObjectItemCaseSensitive(msg, "type")))
+        return; /* not an envelope (ready_resp and the like): as written */
+    if (!cJSON_HasObjectItem(msg, "seqId"))
+        cJSON_AddNumberToObject(msg, "seqId", (double)++a->seq);
+    if (!cJSON_HasObjectItem(msg, "senderId"))
+        cJSON_AddStringToObject(msg, "senderId", a->agent);
+    if (!cJSON_HasObjectItem(msg, "receiverId"))
+        cJSON_AddStringToObject(msg, "receiverId", "");
+    if (!cJSON_HasObjectItem(msg, "data"))
+        cJSON_AddItemToObject(msg, "data", cJSON_CreateObject());
+}
+
 static cJSON *data_bool(const char *name, int b)
 {
     cJSON *d = cJSON_CreateObject();
@@ -876,4 +894,5 @@ const pl_dialect pl_dialect_aicall = {
     .timer = aicall_timer,
     .tick = aicall_tick,
     .close = aicall_close,
+    .complete = aicall_complete,
 };

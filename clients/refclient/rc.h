@@ -1,0 +1,48 @@
+/* rc.h — what every file of the reference client shares: the process configuration (the
+ * only global), logging to stderr, allocation that aborts on failure, the clock.
+ *
+ * The refclient is a small app around a model of the AICallKit Web SDK, driven by parley
+ * over the driver channel (docs/refclient.md). Files, one concern each:
+ *   rc_main.c     options, environment, the event loop, signals, exit codes
+ *   rc_ws.c       WebSocket client glue on libwebsockets (one context, bounded queues)
+ *   rc_driver.c   the driver channel: hello, drive commands, replies, callbacks
+ *   rc_bridge.c   the room bridge: room ops out, room events in (stands in for ARTC)
+ *   rc_aicall.c   the SDK model: call, readiness handshake, envelope, incoming messages
+ *   rc_actions.c  the SDK API (and app-level) actions the driver can ask for
+ *   rc_bugs.c     --bug flags: each breaks exactly one behaviour */
+#ifndef RC_H
+#define RC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RC_CLIENT_NAME "parley-refclient"
+#define RC_VERSION "0.1.0"
+
+/* The process configuration: set once by rc_main.c before the loop starts, read-only after. */
+typedef struct {
+    const char *driver_url; /* PARLEY_DRIVER_URL / --driver */
+    const char *bridge_url; /* PARLEY_URL / --url (may be NULL: `call` then fails) */
+    const char *session;    /* PARLEY_SESSION / --session (or the room of the bridge URL) */
+    const char *scenario;   /* PARLEY_SCENARIO, for the logs only */
+    uint32_t bugs;          /* RC_BUG_* bits (rc_bugs.h) */
+    uint64_t no_actions;    /* bit i: action i of rc_actions_table() left out of hello */
+    int verbose;            /* -v: log every frame */
+} rc_config;
+
+extern rc_config rc_cfg;
+
+/* One line on stderr: "refclient 12:34:56.789 <message>". rc_debug only with -v. */
+void rc_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void rc_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Allocation failure aborts (as in Redis): callers never check for NULL. */
+void *rc_xmalloc(size_t n);
+void *rc_xcalloc(size_t n, size_t size);
+void *rc_xrealloc(void *p, size_t n);
+char *rc_xstrdup(const char *s);
+
+/* Monotonic clock in microseconds. */
+int64_t rc_now_us(void);
+
+#endif

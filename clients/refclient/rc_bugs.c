@@ -1,0 +1,65 @@
+/* rc_bugs.c — the table of --bug flags (see rc_bugs.h). The code that each flag breaks
+ * tests rc_bug_on(RC_BUG_…) at exactly one place; grep for the constant to find it. */
+#include "rc_bugs.h"
+
+#include <string.h>
+
+static const struct {
+    const char *name;
+    const char *what;
+} rc_bug_table[RC_BUG_COUNT] = {
+    [RC_BUG_NO_MUTE_ON_ENABLE] = {"no-mute-on-enable",
+                                  "enablePushToTalk(true) sends no mute_local_mic"},
+    [RC_BUG_START_WITHOUT_ENABLE] = {"start-without-enable",
+                                     "startPushToTalk skips the push-to-talk-enabled gate"},
+    [RC_BUG_IGNORE_1007] = {"ignore-1007", "1007 never fires pushToTalkChanged"},
+    [RC_BUG_WRONG_RECEIVER] = {"wrong-receiver", "receiverId is \"not-the-agent\""},
+    [RC_BUG_DATA_AS_STRING] = {"data-as-string",
+                               "data is sent as a JSON-encoded string instead of an object"},
+    [RC_BUG_SEND_BEFORE_READY] = {"send-before-ready",
+                                  "AICall messages go out without waiting for ready_resp"},
+    [RC_BUG_SEQ_RESET] = {"seq-reset", "seqId is 1 on every message"},
+    [RC_BUG_FINISH_SHORT_PRESS] = {"finish-short-press",
+                                   "pushToTalkButton sends 1107 even for presses <= 500 ms"},
+    [RC_BUG_NO_UNMUTE_ON_START] = {"no-unmute-on-start", "startPushToTalk does not unmute"},
+    [RC_BUG_NO_MUTE_ON_FINISH] = {"no-mute-on-finish",
+                                  "finishPushToTalk and cancelPushToTalk do not mute"},
+    [RC_BUG_NO_RESYNC] = {"no-resync", "no 1119 QueryAgentState after reconnect"},
+    [RC_BUG_IGNORE_AGENT_LEAVE] = {"ignore-agent-leave",
+                                   "1010 fires no agentWillLeave and does not hang up"},
+    [RC_BUG_IGNORE_ERROR] = {"ignore-error", "1000 fires no errorOccurred"},
+    [RC_BUG_HANDUP_WITHOUT_STOP] = {"handup-without-stop", "handup leaves without 1100"},
+    [RC_BUG_BAD_JSON] = {"bad-json",
+                         "sendTextToAgent sends its message cut short by the last 2 bytes"},
+    [RC_BUG_DOUBLE_START] = {"double-start", "startPushToTalk skips the open-press check"},
+    [RC_BUG_IGNORE_1016] = {"ignore-1016", "1016 fires no speakingInterrupted"},
+    [RC_BUG_TYPE_AS_STRING] = {"type-as-string", "type is sent as a string, e.g. \"1105\""},
+};
+
+int rc_bug_find(const char *name)
+{
+    for (int i = 0; i < RC_BUG_COUNT; i++)
+        if (strcmp(rc_bug_table[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+void rc_bugs_list(FILE *f)
+{
+    for (int i = 0; i < RC_BUG_COUNT; i++)
+        fprintf(f, "  %-22s %s\n", rc_bug_table[i].name, rc_bug_table[i].what);
+}
+
+void rc_bugs_names(uint32_t mask, char *buf, size_t len)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < RC_BUG_COUNT && used < len; i++) {
+        if (!((mask >> i) & 1u))
+            continue;
+        int n = snprintf(buf + used, len - used, "%s%s", used ? "," : "", rc_bug_table[i].name);
+        if (n < 0)
+            break;
+        used += (size_t)n;
+    }
+}

@@ -1,0 +1,46 @@
+/* rc_bugs.h — --bug flags: each one breaks exactly one behaviour of the refclient, so that
+ * parley's rules and scenarios can be shown to catch it (docs/refclient.md, "Bug flags"). */
+#ifndef RC_BUGS_H
+#define RC_BUGS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "rc.h"
+
+typedef enum {
+    RC_BUG_NO_MUTE_ON_ENABLE,
+    RC_BUG_START_WITHOUT_ENABLE,
+    RC_BUG_IGNORE_1007,
+    RC_BUG_WRONG_RECEIVER,
+    RC_BUG_DATA_AS_STRING,
+    RC_BUG_SEND_BEFORE_READY,
+    RC_BUG_SEQ_RESET,
+    RC_BUG_FINISH_SHORT_PRESS,
+    RC_BUG_NO_UNMUTE_ON_START,
+    RC_BUG_NO_MUTE_ON_FINISH,
+    RC_BUG_NO_RESYNC,
+    RC_BUG_IGNORE_AGENT_LEAVE,
+    RC_BUG_IGNORE_ERROR,
+    RC_BUG_HANDUP_WITHOUT_STOP,
+    RC_BUG_BAD_JSON,
+    RC_BUG_DOUBLE_START,
+    RC_BUG_IGNORE_1016,
+    RC_BUG_TYPE_AS_STRING,
+    RC_BUG_COUNT
+} rc_bug;
+
+/* The bug called NAME, or -1. */
+int rc_bug_find(const char *name);
+/* One line per bug: "  name  what breaks". */
+void rc_bugs_list(FILE *f);
+/* Comma-separated names of the bugs set in mask, into buf. */
+void rc_bugs_names(uint32_t mask, char *buf, size_t len);
+
+/* Whether --bug enabled this one. */
+static inline int rc_bug_on(rc_bug b)
+{
+    return (rc_cfg.bugs >> b) & 1u;
+}
+
+#endif

@@ -1,0 +1,253 @@
+/* rc_main.c — the refclient's entry point: options and environment into rc_cfg, the lws
+ * context, the driver channel, the event loop, signals and exit codes.
+ *
+ *   0  the driver channel was closed by parley, or SIGTERM/SIGINT (clean shutdown)
+ *   2  bad usage
+ *   3  the driver channel could not be opened, or was lost without a close frame */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rc.h"
+#include "rc_aicall.h"
+#include "rc_bugs.h"
+#include "rc_driver.h"
+#include "rc_ws.h"
+
+#define RC_EXIT_OK 0
+#define RC_EXIT_USAGE 2
+#define RC_EXIT_CONNECT 3
+#define RC_DRAIN_US 500000 /* time for the close frames on the way out */
+
+static volatile sig_atomic_t rc_signal_got;
+
+static void rc_on_signal(int sig)
+{
+    if (rc_signal_got) /* a second signal: stop now */
+        _exit(128 + sig);
+    rc_signal_got = sig;
+}
+
+static void rc_signals_install(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = rc_on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, NULL);
+}
+
+static void rc_help(FILE *f)
+{
+    fprintf(f,
+            "usage: refclient [options]\n"
+            "\n"
+            "parley's reference client: a small app around a model of the Alibaba AICallKit Web\n"
+            "SDK (aliyun-auikit-aicall 2.10). It connects to parley's driver channel, says hello,\n"
+            "and runs the drive commands it gets against the room bridge (docs/refclient.md).\n"
+            "\n"
+            "environment (set by `parley run --client`, docs/driver.md):\n"
+            "  PARLEY_DRIVER_URL   the driver channel, ws://127.0.0.1:8765/_parley/driver\n"
+            "  PARLEY_URL          the room bridge, ws://…/aicall/room?room=R&user=U\n"
+            "  PARLEY_SESSION      the session tag for hello (default: the room of PARLEY_URL)\n"
+            "  PARLEY_SCENARIO     the scenario id, for the logs\n"
+            "\n"
+            "options:\n"
+            "  --driver URL        instead of PARLEY_DRIVER_URL\n"
+            "  --url URL           instead of PARLEY_URL\n"
+            "  --session S         instead of PARLEY_SESSION\n"
+            "  --bug NAME          break one behaviour on purpose (repeatable; --list-bugs)\n"
+            "  --list-bugs         print the bug names and what each breaks\n"
+            "  --no-action NAME    leave an action out of hello (repeatable)\n"
+            "  -v, --verbose       log every frame to stderr\n"
+            "  --version           print the version\n"
+            "  -h, --help          this text\n"
+            "\n"
+            "actions:\n");
+    rc_actions_list(f);
+    fprintf(f, "\nexit codes: 0 driver channel closed or SIGTERM/SIGINT, 2 bad usage,\n"
+               "3 cannot connect to (or lost) the driver channel\n");
+}
+
+static int rc_usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "refclient: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n(refclient --help for usage)\n");
+    return RC_EXIT_USAGE;
+}
+
+static const char *rc_env(const char *name)
+{
+    const char *v = getenv(name);
+    return v && *v ? v : NULL;
+}
+
+/* Options and environment into rc_cfg. -1: go on; otherwise the exit code. room receives the
+ * room of the bridge URL (hello.session falls back to it). */
+static int rc_parse_args(int argc, char **argv, char *room, size_t roomlen)
+{
+    static const struct option opts[] = {
+        {"driver", required_argument, NULL, 'd'},  {"url", required_argument, NULL, 'u'},
+        {"session", required_argument, NULL, 's'}, {"bug", required_argument, NULL, 'b'},
+        {"list-bugs", no_argument, NULL, 'L'},     {"no-action", required_argument, NULL, 'n'},
+        {"verbose", no_argument, NULL, 'v'},       {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+    };
+    rc_cfg.driver_url = rc_env("PARLEY_DRIVER_URL");
+    rc_cfg.bridge_url = rc_env("PARLEY_URL");
+    rc_cfg.session = rc_env("PARLEY_SESSION");
+    rc_cfg.scenario = rc_env("PARLEY_SCENARIO");
+    opterr = 0;
+    int c, i;
+    while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            rc_cfg.driver_url = optarg;
+            break;
+        case 'u':
+            rc_cfg.bridge_url = optarg;
+            break;
+        case 's':
+            rc_cfg.session = optarg;
+            break;
+        case 'v':
+            rc_cfg.verbose = 1;
+            break;
+        case 'b':
+            if ((i = rc_bug_find(optarg)) < 0) {
+                fprintf(stderr, "refclient: unknown bug '%s'; the bugs are:\n", optarg);
+                rc_bugs_list(stderr);
+                return RC_EXIT_USAGE;
+            }
+            rc_cfg.bugs |= 1u << i;
+            break;
+        case 'n':
+            if ((i = rc_action_find(optarg)) < 0) {
+                fprintf(stderr, "refclient: unknown action '%s'; the actions are:\n", optarg);
+                rc_actions_list(stderr);
+                return RC_EXIT_USAGE;
+            }
+            rc_cfg.no_actions |= (uint64_t)1 << i;
+            break;
+        case 'L':
+            rc_bugs_list(stdout);
+            return RC_EXIT_OK;
+        case 'V':
+            printf("%s %s\n", RC_CLIENT_NAME, RC_VERSION);
+            return RC_EXIT_OK;
+        case 'h':
+            rc_help(stdout);
+            return RC_EXIT_OK;
+        default:
+            return rc_usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return rc_usage_error("unexpected argument '%s'", argv[optind]);
+
+    char host[256], path[2048];
+    int tls, port;
+    if (!rc_cfg.driver_url)
+        return rc_usage_error("no driver URL: set PARLEY_DRIVER_URL or use --driver%s", "");
+    if (rc_ws_parse_url(rc_cfg.driver_url, &tls, host, sizeof host, &port, path, sizeof path))
+        return rc_usage_error("bad driver URL '%s' (want ws://host:port/path)", rc_cfg.driver_url);
+    if (rc_cfg.bridge_url) {
+        char user[300];
+        if (rc_ws_parse_url(rc_cfg.bridge_url, &tls, host, sizeof host, &port, path, sizeof path))
+            return rc_usage_error("bad bridge URL '%s' (want ws://host:port/aicall/room?…)",
+                                  rc_cfg.bridge_url);
+        if (rc_ws_url_param(rc_cfg.bridge_url, "user", user, sizeof user) || strlen(user) > 256)
+            return rc_usage_error("the bridge URL '%s' needs user=U (1-256 bytes)",
+                                  rc_cfg.bridge_url);
+        if (!rc_cfg.session && !rc_ws_url_param(rc_cfg.bridge_url, "room", room, roomlen))
+            rc_cfg.session = room;
+    }
+    return -1;
+}
+
+static cJSON *rc_hello(void)
+{
+    cJSON *h = cJSON_CreateObject();
+    cJSON_AddStringToObject(h, "client", RC_CLIENT_NAME);
+    cJSON_AddStringToObject(h, "version", RC_VERSION);
+    cJSON *dialects = cJSON_AddArrayToObject(h, "dialects");
+    cJSON_AddItemToArray(dialects, cJSON_CreateString("aicall"));
+    cJSON_AddItemToObject(h, "actions", rc_actions_hello(rc_cfg.no_actions));
+    if (rc_cfg.session)
+        cJSON_AddStringToObject(h, "session", rc_cfg.session);
+    return h;
+}
+
+static void rc_log_start(void)
+{
+    char bugs[512];
+    rc_bugs_names(rc_cfg.bugs, bugs, sizeof bugs);
+    rc_log("%s %s: driver %s, bridge %s, session %s%s%s%s%s", RC_CLIENT_NAME, RC_VERSION,
+           rc_cfg.driver_url, rc_cfg.bridge_url ? rc_cfg.bridge_url : "(none)",
+           rc_cfg.session ? rc_cfg.session : "(none)", rc_cfg.scenario ? ", scenario " : "",
+           rc_cfg.scenario ? rc_cfg.scenario : "", bugs[0] ? ", BUGS ON: " : "", bugs);
+}
+
+/* Runs until parley closes the channel or a signal comes; returns the exit code. */
+static int rc_run(rc_net *net, rc_driver *d)
+{
+    while (!rc_signal_got) {
+        rc_driver_state st = rc_driver_get_state(d);
+        if (st != RC_DRIVER_CONNECTING && st != RC_DRIVER_OPEN)
+            break;
+        if (rc_net_service(net) < 0) {
+            rc_log("the event loop failed");
+            return RC_EXIT_CONNECT;
+        }
+    }
+    if (rc_signal_got) {
+        rc_log("signal %d: stopping", (int)rc_signal_got);
+        return RC_EXIT_OK;
+    }
+    return rc_driver_get_state(d) == RC_DRIVER_CLOSED ? RC_EXIT_OK : RC_EXIT_CONNECT;
+}
+
+int main(int argc, char **argv)
+{
+    char room[300] = "", err[512];
+    int rc = rc_parse_args(argc, argv, room, sizeof room);
+    if (rc >= 0)
+        return rc;
+    rc_signals_install();
+    rc_log_start();
+
+    rc_net *net = rc_net_new(err, sizeof err);
+    if (!net) {
+        rc_log("%s", err);
+        return RC_EXIT_CONNECT;
+    }
+    rc_aicall *a = rc_aicall_new(net, rc_cfg.bridge_url);
+    static const rc_driver_ops driver_ops = {rc_aicall_drive};
+    rc_driver *d =
+        rc_driver_open(net, rc_cfg.driver_url, rc_hello(), &driver_ops, a, err, sizeof err);
+    if (!d) {
+        rc_log("driver: %s", err);
+        rc = RC_EXIT_CONNECT;
+    } else {
+        rc_aicall_set_driver(a, d);
+        rc = rc_run(net, d);
+    }
+
+    /* Clean shutdown: the bridge and the driver channel close (their queues go out first),
+     * lws gets a moment for the close frames, then everything is freed. */
+    rc_aicall_free(a);
+    rc_driver_free(d, rc_signal_got ? 1001 : 1000);
+    int64_t deadline = rc_now_us() + RC_DRAIN_US;
+    while (rc_net_live(net) && rc_now_us() < deadline)
+        if (rc_net_service(net) < 0)
+            break;
+    rc_net_free(net);
+    rc_log("exit %d", rc);
+    return rc;
+}

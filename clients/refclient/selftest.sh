@@ -1,0 +1,460 @@
+#!/usr/bin/env bash
+# selftest.sh — drives the reference client against parley's mock and checks the wire.
+#
+# For each case it starts `parley mock` on a free port and the refclient (optionally with
+# --bug flags), drives it through the admin API (POST /_parley/drivers/d1/drive), then reads
+# the session's journal and findings. The correct client must leave no findings and put the
+# expected frames on the wire; each --bug case must produce the violation it is meant to (a
+# rule id from docs/rules-aicall.md, or a missing callback or frame in the journal). The
+# refclient must exit 0 on SIGTERM with nothing from the sanitizers on stderr (build with
+# -DPARLEY_SANITIZE=ON to check for leaks too).
+#
+#   clients/refclient/selftest.sh [PARLEY_BIN [REFCLIENT_BIN]]
+#   (defaults: $PARLEY_BIN or build/parley, $REFCLIENT_BIN or refclient next to parley)
+#
+# Needs bash and python3 (HTTP and JSON). Prints "ok"/"FAIL" lines and a summary; exits 1 if
+# anything failed. See docs/refclient.md.
+set -uo pipefail
+
+PARLEY=${1:-${PARLEY_BIN:-build/parley}}
+REFCLIENT=${2:-${REFCLIENT_BIN:-$(dirname "$PARLEY")/refclient}}
+TMP=$(mktemp -d)
+MOCK_PID="" RC_PID="" BASE="" PORT=""
+PASSED=0 FAILED=0
+
+cleanup() {
+  [[ -n $RC_PID ]] && kill "$RC_PID" 2>/dev/null
+  [[ -n $MOCK_PID ]] && kill -INT "$MOCK_PID" 2>/dev/null
+  wait 2>/dev/null
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+ok() { PASSED=$((PASSED + 1)); echo "ok   $*"; }
+bad() { FAILED=$((FAILED + 1)); echo "FAIL $*"; }
+
+for bin in "$PARLEY" "$REFCLIENT"; do
+  [[ -x $bin ]] || { echo "selftest: $bin is not an executable (build it first)" >&2; exit 2; }
+done
+
+# ---- plumbing ------------------------------------------------------------------------
+
+# api METHOD PATH [BODY | @FILE] — the response body of the admin API (also for 4xx/5xx).
+api() {
+  python3 - "$BASE" "$@" <<'PY'
+import sys, urllib.request, urllib.error
+base, method, path = sys.argv[1:4]
+body = sys.argv[4] if len(sys.argv) > 4 else None
+if body is not None:
+    body = open(body[1:], "rb").read() if body.startswith("@") else body.encode()
+req = urllib.request.Request(base + path, data=body, method=method)
+try:
+    with urllib.request.urlopen(req, timeout=20) as r:
+        sys.stdout.write(r.read().decode())
+except urllib.error.HTTPError as e:
+    sys.stdout.write(e.read().decode())
+except Exception as e:
+    sys.stdout.write('{"error":"%s"}' % e)
+PY
+}
+
+# jtrue JSON PYEXPR — true if PYEXPR holds with d = the parsed JSON.
+jtrue() {
+  python3 -c 'import json,sys; d=json.loads(sys.argv[1]); sys.exit(0 if eval(sys.argv[2]) else 1)' \
+    "$1" "$2" 2>/dev/null
+}
+
+# start_mock [parley mock options] — on a free port; sets BASE.
+start_mock() {
+  : >"$TMP/mock.out" # before the background job opens it: grep may come first
+  "$PARLEY" mock --port 0 "$@" >"$TMP/mock.out" 2>"$TMP/mock.err" &
+  MOCK_PID=$!
+  for _ in $(seq 100); do grep -q 'listening on' "$TMP/mock.out" && break; sleep 0.05; done
+  PORT=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$TMP/mock.out")
+  BASE="http://127.0.0.1:$PORT/_parley"
+  [[ -n $PORT ]] || { bad "the mock did not start"; cat "$TMP/mock.err"; return 1; }
+}
+
+stop_mock() {
+  kill -INT "$MOCK_PID" 2>/dev/null
+  wait "$MOCK_PID" 2>/dev/null
+  MOCK_PID=""
+}
+
+# start_client [refclient options] — connected as driver d1 to room r1, user u1.
+start_client() {
+  PARLEY_DRIVER_URL="ws://127.0.0.1:$PORT/_parley/driver" \
+    PARLEY_URL="ws://127.0.0.1:$PORT/aicall/room?room=r1&user=u1" \
+    PARLEY_SESSION=r1 PARLEY_SCENARIO=selftest \
+    "$REFCLIENT" "$@" 2>"$TMP/rc.err" &
+  RC_PID=$!
+  for _ in $(seq 100); do
+    jtrue "$(api GET /drivers)" 'len(d) == 1 and "hello" in d[0]' && return 0
+    sleep 0.05
+  done
+  bad "the refclient did not say hello"
+  sed 's/^/     | /' "$TMP/rc.err" | tail -20
+  return 1
+}
+
+# stop_client — SIGTERM; it must exit 0 with no sanitizer report.
+stop_client() {
+  local desc=$1
+  kill -TERM "$RC_PID" 2>/dev/null
+  wait "$RC_PID"
+  local rc=$?
+  RC_PID=""
+  if [[ $rc -ne 0 ]] || grep -Eq 'AddressSanitizer|LeakSanitizer|runtime error' "$TMP/rc.err"; then
+    bad "$desc: refclient exit $rc on SIGTERM, or a sanitizer report"
+    grep -E -A12 'Sanitizer|runtime error' "$TMP/rc.err" | head -40 | sed 's/^/     | /'
+  fi
+}
+
+# drive ACTION [ARGS] — the reply object of the drive command.
+drive() {
+  local body
+  body=$(python3 -c 'import json,sys; print(json.dumps({"drive":sys.argv[1],"args":json.loads(sys.argv[2]),"timeout_ms":8000}))' \
+    "$1" "${2:-{\}}")
+  api POST /drivers/d1/drive "$body" |
+    python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin).get("reply")))'
+}
+
+# expect_drive OK|FAIL ACTION [ARGS] — the reply says ok:true (or ok:false).
+expect_drive() {
+  local want=$1 reply
+  shift
+  reply=$(drive "$@")
+  if [[ $want == OK ]] && jtrue "$reply" 'd["ok"] is True'; then return 0; fi
+  if [[ $want == FAIL ]] && jtrue "$reply" 'd["ok"] is False'; then return 0; fi
+  bad "$CASE: drive $* → $reply (want $want)"
+  return 1
+}
+
+push() { api POST "/sessions/${2:-s1}/push" "$1" >/dev/null; }
+
+# rules SESSION — the rule ids of the session's findings, one per line.
+rules() {
+  api GET "/sessions/$1/findings" | python3 -c 'import json,sys; [print(f["rule"]) for f in json.load(sys.stdin)]'
+}
+
+# journal_has SESSION PYEXPR DESC — PYEXPR over the journal records r (a list) holds.
+journal_has() {
+  local j
+  j=$(api GET "/sessions/$1/journal")
+  if python3 -c '
+import json, sys
+r = json.loads(sys.argv[1])["records"]
+kinds = [x.get("kind") for x in r if x["ev"] == "msg" and x["dir"] == "c2a"]
+ops = [x["op"] for x in r if x["ev"] == "room"]
+cbs = [x["name"] for x in r if x["ev"] == "callback"]
+sys.exit(0 if eval(sys.argv[2]) else 1)' "$j" "$2"; then ok "$CASE: $3"; else
+    bad "$CASE: $3"
+    python3 -c '
+import json, sys
+for x in json.loads(sys.argv[1])["records"]:
+    t = x.get("kind") or x.get("op") or x.get("name") or x.get("event") or x.get("rule") or ""
+    print("     |", x["n"], x["ev"], x.get("dir", ""), t)' "$j" | head -60
+  fi
+}
+
+expect_clean() {
+  local r
+  r=$(rules "$1")
+  if [[ -z $r ]]; then ok "$CASE: no findings in $1"; else bad "$CASE: findings in $1: $(echo $r)"; fi
+}
+
+expect_rule() {
+  if rules "$1" | grep -qx "$2"; then ok "$CASE: $2"; else
+    bad "$CASE: no $2 in $1 (got: $(rules "$1" | sort -u | tr '\n' ' '))"
+  fi
+}
+
+# case_begin NAME [refclient options] / case_end — one mock and one refclient per case.
+case_begin() {
+  CASE=$1
+  shift
+  start_mock ${PROFILE:+--profile "$PROFILE"} && start_client "$@"
+}
+case_end() {
+  stop_client "$CASE"
+  stop_mock
+}
+
+# ---- the correct client --------------------------------------------------------------
+
+CASE="correct: a whole call"
+if case_begin "$CASE"; then
+  reply=$(drive getState)
+  jtrue "$reply" 'd["ok"] and d["result"]["connected"] is False' && ok "$CASE: getState before the call" \
+    || bad "$CASE: getState before the call: $reply"
+  expect_drive FAIL sendTextToAgent '{"text":"too early"}'
+  expect_drive OK call
+  sleep 0.2
+  reply=$(drive getState)
+  jtrue "$reply" 'd["result"]["dcReady"] and d["result"]["connected"] and d["result"]["agentId"] == "parley_agent"' \
+    && ok "$CASE: joined and data channel ready" || bad "$CASE: state after call: $reply"
+  expect_drive FAIL call
+  expect_drive FAIL startPushToTalk                      # push-to-talk is off
+  expect_drive FAIL finishPushToTalk                     # no press open
+  expect_drive OK enablePushToTalk '{"enable":true}'
+  expect_drive OK pushToTalkButton '{"holdMs":1500}'
+  sleep 2
+  expect_drive OK pushToTalkButton '{"holdMs":200}'      # short press: cancel
+  expect_drive OK pushToTalkButton '{"holdMs":900,"slideCancel":true}'
+  expect_drive OK startPushToTalk
+  expect_drive FAIL startPushToTalk                      # a press is open
+  expect_drive OK cancelPushToTalk
+  expect_drive OK enablePushToTalk '{"enable":false}'
+  expect_drive OK sendTextToAgent '{"text":"What time is it?"}'
+  sleep 0.5
+  expect_drive OK interruptSpeaking                      # while Speaking: 1016 reason 3
+  expect_drive OK enableVoiceInterrupt '{"enable":false}'
+  expect_drive OK switchVoiceId '{"voiceId":"zhixiaobai"}'
+  expect_drive OK requestRTCToken
+  expect_drive OK enableVoiceprint '{"enable":true}'
+  expect_drive OK clearVoiceprint
+  expect_drive OK sendCustomMessageToServer '{"message":"{\"k\":1}"}'
+  expect_drive OK startVisionCustomCapture '{"text":"look"}'
+  expect_drive OK stopVisionCustomCapture
+  expect_drive OK updateLlmSystemPrompt '{"prompt":"be brief"}'
+  expect_drive FAIL updateLlmSystemPrompt '{"prompt":""}'
+  expect_drive OK updateVcrConfig '{"vcrConfig":{"PeopleCount":{"Enabled":true}}}'
+  expect_drive OK updateBailianAppParams '{"params":{"a":1}}'
+  expect_drive OK updateAsrMaxSilence '{"duration":400}'
+  expect_drive OK updateTtsSpeechRate '{"rate":1.2}'
+  expect_drive OK queryCurrentAgentState
+  expect_drive OK mute '{"mute":true}'
+  expect_drive OK mute '{"mute":false}'
+  expect_drive FAIL enableVoiceInterrupt '{"enable":"yes"}'
+  jtrue "$(api POST /drivers/d1/drive '{"drive":"noSuchAction"}')" '"did not announce" in d["error"]' \
+    || bad "$CASE: parley drove an action the client did not announce"
+  push '{"type":1000,"senderId":"parley_agent","receiverId":"","data":{"code":4001,"message":"Concurrent routes exhausted"}}'
+  push '{"type":1011,"senderId":"parley_agent","receiverId":"","data":{"message":"{\"order\":7}"}}'
+  sleep 0.8
+  expect_drive OK handup
+  sleep 0.3
+  journal_has s1 'kinds[0] == "aicall.ready_req" and [k for k in kinds if k != "aicall.ready_req"][0] == "aicall.1105" and ops[0] == "publish"' \
+    "publish, ready_req, then the first AICall message"
+  journal_has s1 '[k for k in kinds if k in ("aicall.1106","aicall.1107","aicall.1108")] == ["aicall.1106","aicall.1107","aicall.1106","aicall.1108","aicall.1106","aicall.1108","aicall.1106","aicall.1108"]' \
+    "button presses: finish, cancel (short), cancel (slide), start + cancel"
+  journal_has s1 'all(k in kinds for k in ["aicall.%d" % t for t in range(1100, 1121)])' \
+    "every client message type 1100-1120 went out"
+  journal_has s1 'kinds[-1] == "aicall.1100" and ops[-1] == "leave"' "handup: 1100, then leave"
+  journal_has s1 'all(c in cbs for c in ["callBegin","agentDataChannelAvailable","pushToTalkChanged","userSubtitleNotify","agentSubtitleNotify","agentStateChanged","llmReplyCompleted","agentEmotionNotify","speakingInterrupted","voiceInterruptChanged","voiceIdChanged","newRTCToken","visionCustomCaptureChanged","errorOccurred","receivedAgentCustomMessage","callEnd"])' \
+    "the SDK callbacks reached the journal"
+  journal_has s1 'cbs.count("callEnd") == 1 and cbs[-1] == "callEnd"' "callEnd once, last"
+  journal_has s1 '[x["code"] for x in r if x["ev"] == "close"] == [1000]' "closed with 1000"
+  expect_clean s1
+  case_end
+fi
+
+CASE="correct: reconnect"
+if case_begin "$CASE"; then
+  expect_drive OK call
+  sleep 0.1
+  expect_drive OK enablePushToTalk '{"enable":true}'
+  expect_drive OK reconnect
+  sleep 0.9
+  reply=$(drive getState)
+  jtrue "$reply" 'd["result"]["dcReady"] and d["result"]["micMuted"] and d["result"]["seqId"] == 2' \
+    && ok "$CASE: back, ready, still muted, seqId goes on" || bad "$CASE: getState: $reply"
+  journal_has s1 '[x["code"] for x in r if x["ev"] == "close"] == [1006]' "the first connection dropped (1006)"
+  journal_has s2 'ops[:2] == ["publish", "mute_local_mic"] and kinds[0] == "aicall.ready_req" and kinds[-1] == "aicall.1119" and set(kinds) == {"aicall.ready_req", "aicall.1119"}' \
+    "rejoined: publish, mic state, ready_req, then 1119"
+  expect_clean s1
+  expect_clean s2
+  case_end
+fi
+
+CASE="correct: the agent leaves (1010)"
+if case_begin "$CASE"; then
+  expect_drive OK call
+  sleep 0.1
+  push '{"type":1010,"senderId":"parley_agent","receiverId":"","data":{"reason":2001,"message":"idle"}}'
+  sleep 0.3
+  journal_has s1 'cbs[-2:] == ["agentWillLeave", "callEnd"] and ops[-1] == "leave"' \
+    "agentWillLeave, leave, callEnd"
+  expect_clean s1
+  case_end
+fi
+
+CASE="correct: stopAgent, the agent goes"
+if case_begin "$CASE"; then
+  expect_drive OK call
+  sleep 0.1
+  expect_drive OK stopAgent
+  sleep 0.4
+  journal_has s1 '"errorOccurred" in cbs and cbs[-1] == "callEnd" and ops[-1] == "leave"' \
+    "errorOccurred -10101, leave, callEnd"
+  expect_clean s1
+  case_end
+fi
+
+PROFILE=$TMP/slow-ready.yaml
+printf 'aicall:\n  timing:\n    ready: 1s\n    ready_timeout: 5s\n' >"$PROFILE"
+CASE="correct: waits for ready_resp"
+if case_begin "$CASE"; then
+  expect_drive OK call
+  expect_drive FAIL sendTextToAgent '{"text":"hi"}'
+  sleep 1.3
+  expect_drive OK sendTextToAgent '{"text":"hi"}'
+  expect_clean s1
+  case_end
+fi
+CASE="bug send-before-ready"
+if case_begin "$CASE" --bug send-before-ready; then
+  expect_drive OK call
+  expect_drive OK sendTextToAgent '{"text":"hi"}'
+  sleep 0.2
+  expect_rule s1 aicall.ready.message_before_resp
+  case_end
+fi
+
+PROFILE=$TMP/big.yaml
+printf 'limits:\n  max_http_body: 8MiB\n  max_message: 8MiB\n' >"$PROFILE"
+CASE="correct: an incoming message over 1 MiB"
+if case_begin "$CASE"; then
+  expect_drive OK call
+  python3 -c 'import json; print(json.dumps({"type":1011,"senderId":"parley_agent","receiverId":"","data":{"message":json.dumps({"blob":"x"*(2<<20)})}}))' >"$TMP/big.json"
+  api POST /sessions/s1/push "@$TMP/big.json" >/dev/null
+  push '{"type":1011,"senderId":"parley_agent","receiverId":"","data":{"message":"{\"after\":1}"}}'
+  sleep 0.5
+  grep -q 'dropped an incoming message of' "$TMP/rc.err" && ok "$CASE: dropped and logged" \
+    || bad "$CASE: no log line about the dropped message"
+  journal_has s1 'cbs.count("receivedAgentCustomMessage") == 1' "only the small message reached the app"
+  expect_drive OK getState
+  case_end
+fi
+unset PROFILE
+
+# ---- bugs caught by rules ------------------------------------------------------------
+
+# bug_case BUG RULE WAIT DRIVES... — each drive is "ACTION" or "ACTION ARGS". Deadline rules
+# (the mic ones: 1 s) are checked on the mock's 1 s tick, so WAIT is deadline + 1 s + slack.
+bug_case() {
+  local bug=$1 rule=$2 wait=$3
+  shift 3
+  if case_begin "bug $bug" --bug "$bug"; then
+    expect_drive OK call
+    sleep 0.1
+    local d
+    for d in "$@"; do
+      # shellcheck disable=SC2086
+      drive ${d%% *} "$([[ $d == *' '* ]] && echo "${d#* }" || echo '{}')" >/dev/null
+    done
+    sleep "$wait"
+    expect_rule s1 "$rule"
+    case_end
+  fi
+}
+
+bug_case no-mute-on-enable aicall.mic.ptt_enable_not_muted 2.2 'enablePushToTalk {"enable":true}'
+bug_case start-without-enable aicall.ptt.start_without_enable 0.2 startPushToTalk
+bug_case wrong-receiver aicall.envelope.receiver_mismatch 0.2 queryCurrentAgentState
+bug_case data-as-string aicall.schema 0.2 'enableVoiceInterrupt {"enable":true}'
+bug_case seq-reset aicall.envelope.seq_not_increasing 0.2 queryCurrentAgentState queryCurrentAgentState
+bug_case finish-short-press aicall.ptt.short_press_finished 0.2 'enablePushToTalk {"enable":true}' \
+  'pushToTalkButton {"holdMs":300}'
+bug_case no-unmute-on-start aicall.mic.ptt_start_not_unmuted 2.2 'enablePushToTalk {"enable":true}' \
+  startPushToTalk
+bug_case no-mute-on-finish aicall.mic.ptt_end_not_muted 2.2 'enablePushToTalk {"enable":true}' \
+  'pushToTalkButton {"holdMs":800}'
+bug_case bad-json aicall.malformed_json 0.2 'sendTextToAgent {"text":"hello"}'
+bug_case double-start aicall.ptt.start_while_open 0.2 'enablePushToTalk {"enable":true}' \
+  startPushToTalk startPushToTalk
+bug_case type-as-string aicall.envelope.type_invalid 0.2 queryCurrentAgentState
+
+# ---- bugs only the journal shows (scenario steps) ------------------------------------
+
+CASE="bug ignore-1007"
+if case_begin "$CASE" --bug ignore-1007; then
+  expect_drive OK call
+  expect_drive OK enablePushToTalk '{"enable":true}'
+  sleep 0.2
+  journal_has s1 '"aicall.1105" in kinds and "pushToTalkChanged" not in cbs' "1007 fired no pushToTalkChanged"
+  case_end
+fi
+
+CASE="bug ignore-1016"
+if case_begin "$CASE" --bug ignore-1016; then
+  expect_drive OK call
+  expect_drive OK sendTextToAgent '{"text":"tell me a story"}'
+  sleep 0.5
+  expect_drive OK interruptSpeaking
+  sleep 0.2
+  journal_has s1 'any(x.get("kind") == "aicall.1016" for x in r) and "speakingInterrupted" not in cbs' \
+    "1016 fired no speakingInterrupted"
+  case_end
+fi
+
+CASE="bug ignore-error"
+if case_begin "$CASE" --bug ignore-error; then
+  expect_drive OK call
+  push '{"type":1000,"senderId":"parley_agent","receiverId":"","data":{"code":4005,"message":"ASR"}}'
+  sleep 0.2
+  journal_has s1 '"errorOccurred" not in cbs' "1000 fired no errorOccurred"
+  case_end
+fi
+
+CASE="bug ignore-agent-leave"
+if case_begin "$CASE" --bug ignore-agent-leave; then
+  expect_drive OK call
+  push '{"type":1010,"senderId":"parley_agent","receiverId":"","data":{"reason":2001,"message":"idle"}}'
+  sleep 0.05
+  journal_has s1 '"agentWillLeave" not in cbs and "leave" not in ops' "1010: no agentWillLeave, no leave"
+  case_end
+fi
+
+CASE="bug handup-without-stop"
+if case_begin "$CASE" --bug handup-without-stop; then
+  expect_drive OK call
+  expect_drive OK handup
+  sleep 0.2
+  journal_has s1 '"aicall.1100" not in kinds and ops[-1] == "leave"' "left without 1100"
+  case_end
+fi
+
+CASE="bug no-resync"
+if case_begin "$CASE" --bug no-resync; then
+  expect_drive OK call
+  expect_drive OK reconnect
+  sleep 0.9
+  journal_has s2 '"aicall.1119" not in kinds' "no 1119 after the reconnect"
+  case_end
+fi
+
+# ---- the command line ----------------------------------------------------------------
+
+CASE="command line"
+expect_code() {
+  local want=$1 desc=$2
+  shift 2
+  "$@" >"$TMP/out" 2>"$TMP/err"
+  local got=$?
+  [[ $got -eq $want ]] && ok "$CASE: $desc (exit $got)" || bad "$CASE: $desc: exit $got, want $want"
+}
+expect_code 0 "--version" "$REFCLIENT" --version
+expect_code 0 "--list-bugs" "$REFCLIENT" --list-bugs
+[[ $(wc -l <"$TMP/out") -eq 18 ]] && ok "$CASE: 18 bugs listed" || bad "$CASE: --list-bugs: $(wc -l <"$TMP/out") lines"
+expect_code 0 "--help" "$REFCLIENT" --help
+expect_code 2 "unknown bug" "$REFCLIENT" --driver ws://127.0.0.1:1/x --bug no-such-bug
+grep -q 'no-mute-on-enable' "$TMP/err" && ok "$CASE: unknown bug lists the bugs" || bad "$CASE: unknown bug: $(cat "$TMP/err")"
+expect_code 2 "unknown --no-action" "$REFCLIENT" --driver ws://127.0.0.1:1/x --no-action fly
+expect_code 2 "no driver URL" env -u PARLEY_DRIVER_URL "$REFCLIENT"
+expect_code 2 "bridge URL without user=" "$REFCLIENT" --driver ws://127.0.0.1:1/x --url 'ws://127.0.0.1:1/aicall/room?room=r'
+expect_code 2 "stray argument" "$REFCLIENT" --driver ws://127.0.0.1:1/x extra
+expect_code 3 "nobody listening on the driver URL" "$REFCLIENT" --driver ws://127.0.0.1:1/_parley/driver
+
+CASE="--no-action"
+if case_begin "$CASE" --no-action pushToTalkButton --no-action reconnect; then
+  hello=$(api GET /drivers)
+  jtrue "$hello" '"pushToTalkButton" not in d[0]["hello"]["actions"] and "reconnect" not in d[0]["hello"]["actions"] and len(d[0]["hello"]["actions"]) == 25' \
+    && ok "$CASE: left out of hello" || bad "$CASE: hello: $hello"
+  reply=$(api POST /drivers/d1/drive '{"drive":"reconnect"}')
+  jtrue "$reply" '"did not announce" in d["error"]' && ok "$CASE: parley refuses to drive it" \
+    || bad "$CASE: drive reconnect: $reply"
+  case_end
+fi
+
+echo "$PASSED passed, $FAILED failed"
+[[ $FAILED -eq 0 ]]

@@ -466,11 +466,18 @@ cJSON *rc_actions_hello(uint64_t leave_out)
 
 void rc_actions_list(FILE *f)
 {
-    for (int i = 0; i < RC_ACTION_COUNT; i++)
-        fprintf(f, "  %-26s %s%s\n", rc_actions[i].name, rc_actions[i].app ? "(app-level) " : "",
-                rc_actions[i].args);
+    for (int i = 0; i < RC_ACTION_COUNT; i++) {
+        const rc_action *a = &rc_actions[i];
+        if (a->app)
+            fprintf(f, "  %-26s (app-level)%s%s\n", a->name, a->args[0] ? " " : "", a->args);
+        else if (a->args[0])
+            fprintf(f, "  %-26s %s\n", a->name, a->args);
+        else
+            fprintf(f, "  %s\n", a->name);
+    }
 }
 
+/* The driver's on_drive: one command, answered now or (RC_LATER) by the engine. */
 void rc_aicall_drive(void *user, int64_t id, const char *action, const cJSON *args)
 {
     rc_aicall *a = user;

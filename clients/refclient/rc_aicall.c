@@ -294,8 +294,9 @@ int rc_aicall_handup(rc_aicall *a, int64_t cmd, char *err, size_t errlen)
     if (a->handup_cmd)
         return rc_refuse(err, errlen, "already hanging up");
     if (!rc_bug_on(RC_BUG_HANDUP_WITHOUT_STOP)) {
-        const char *why = rc_aicall_send(a, 1100, NULL, 0); /* StopAgent */
-        if (why)                                            /* W's handup leaves all the same */
+        /* StopAgent; when it cannot be sent, W's handup leaves all the same */
+        const char *why = rc_aicall_send(a, 1100, NULL, 0);
+        if (why)
             rc_log("handup: 1100 not sent: %s", why);
     }
     a->handup_cmd = cmd;

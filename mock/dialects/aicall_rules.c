@@ -1297,13 +1297,25 @@ void pl_aicall_rules_room(pl_aicall_rules *r, pl_aicall_room_event ev, int64_t t
     switch (ev) {
     case PL_AICALL_ROOM_MIC_MUTED:
     case PL_AICALL_ROOM_MIC_UNMUTED:
+    {
         r->mic_muted = ev == PL_AICALL_ROOM_MIC_MUTED;
-        for (unsigned i = 0; i < r->nmic; i++)
-            if (r->mic[i].muted == r->mic_muted) { /* the oldest that wanted this state */
-                mic_pop(r, i);
-                break;
-            }
+        unsigned i = 0;
+        while (i < r->nmic && r->mic[i].muted != r->mic_muted)
+            i++;
+        if (i < r->nmic) { /* the oldest that wanted this state */
+            mic_pop(r, i);
+            break;
+        }
+        /* Nobody wanted this state: the client moved the mic the other way, so the
+         * expectations still waiting for the opposite can no longer be met in order. They
+         * are reported now, and later triggers compare with the mic as it really is. */
+        while (r->nmic) {
+            pl_aicall_rules_mic_want w = mic_pop(r, 0);
+            report(r, w.rule, "mic %s %lld ms after %d %s instead of %s", r->mic_muted ? "muted" : "unmuted",
+                   MS(t_us - w.t_us), w.trigger, type_name(w.trigger), w.muted ? "muted" : "unmuted");
+        }
         break;
+    }
     case PL_AICALL_ROOM_AUDIO_UNPUBLISHED:
         if (!r->unpublished) {
             r->unpublished = 1;

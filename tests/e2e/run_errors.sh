@@ -10,7 +10,7 @@ for f in "$D"/bad-*.yaml; do
   name=$(basename "$f" .yaml)
   want=$(head -1 "$D/$name.expected")
   expect_exit 2 "$name is refused" "$PARLEY" run --client /bin/false "$f"
-  expect_grep "$TMP/err" "^$(printf '%s' "$want" | sed 's/[][\.*^$]/\\&/g')" "$name: $want"
+  expect_line "$TMP/err" "$want" "$name: $want"
   if grep -q '^\[1/' "$TMP/out"; then bad "$name: something ran"; else ok "$name: nothing ran"; fi
 done
 

@@ -24,11 +24,11 @@ if xmllint --noout --schema "$XSD" "$TMP/pass.xml" 2>"$TMP/xsd"; then ok "passin
   bad "passing run: JUnit invalid"; head "$TMP/xsd"; fi
 cases=$(grep -c '<testcase ' "$TMP/pass.xml")
 if [[ $cases -eq $n ]]; then ok "one testcase per scenario ($cases)"; else bad "$cases testcases for $n scenarios"; fi
-if [[ $(grep -o 'name="[^"]*" time' "$TMP/pass.xml" | sort | uniq -d | wc -l) -eq 0 ]]; then
+if [[ $(grep -o '<testcase name="[^"]*"' "$TMP/pass.xml" | sort | uniq -d | wc -l) -eq 0 ]]; then
   ok "testcase names are unique"; else bad "duplicate testcase names"; fi
 expect_grep "$TMP/pass.xml" '<property name="seed" value="7"/>' "the seed is a property"
 expect_grep "$TMP/pass.xml" '<property name="client.name" value="parley-refclient"/>' "the client's hello is a property"
-expect_grep "$TMP/pass.xml" 'classname="aicall.ptt" name="aicall.ptt.enable-echo\[enable=true\]"' "matrix case name and classname"
+expect_grep "$TMP/pass.xml" '<testcase name="aicall.ptt.enable-echo\[enable=true\]" classname="aicall.ptt"' "matrix case name and classname"
 expect_grep "$TMP/pass.jsonl" '"ev":"scenario".*"verdict":"PASS"' "the trace records verdicts"
 
 # A failing run (one bug) still writes a valid report with <failure>.

@@ -34,6 +34,14 @@ expect_grep() {
   fi
 }
 
+# expect_line FILE TEXT DESC — FILE has a line starting with TEXT (no regex).
+expect_line() {
+  if grep -q -- "^" "$1" && awk -v t="$2" 'index($0, t) == 1 { f = 1 } END { exit !f }' "$1"; then ok "$3"; else
+    bad "$3: no line starting with: $2"
+    sed 's/^/     | /' "$1" | head -20
+  fi
+}
+
 finish() {
   echo "$PASSED passed, $FAILED failed"
   [[ $FAILED -eq 0 ]]

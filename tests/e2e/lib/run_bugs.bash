@@ -1,0 +1,32 @@
+# run_bugs.bash — the body of run_bugs_1.sh and run_bugs_2.sh (two shards so ctest can run
+# them side by side): for each --bug flag of the reference client in
+# tests/data/refclient/bugs.tsv, the aicall suite exits 1 and exactly the listed scenario
+# ids fail, each failure naming a rule or a step.
+# Needs SHARD (1 or 2) set by the caller.
+source "$(dirname "${BASH_SOURCE[0]}")/common.bash"
+REFCLIENT=${PARLEY_BUILD:-build}/refclient
+SCALE=${PARLEY_TIMEOUT_SCALE:-3}
+i=0
+while IFS=$'\t' read -r flag want; do
+  [[ -z "$flag" || "$flag" == \#* ]] && continue
+  i=$((i + 1))
+  (( i % 2 + 1 == SHARD )) || continue
+  "$PARLEY" run --client "$REFCLIENT --bug $flag" --jobs 8 --timeout-scale "$SCALE" \
+    --junit "$TMP/$flag.xml" scenarios/aicall >"$TMP/out" 2>"$TMP/err"
+  rc=$?
+  if [[ $rc -eq 1 ]]; then ok "--bug $flag: exit 1"; else bad "--bug $flag: exit $rc, want 1"; tail -5 "$TMP/err"; fi
+  got=$(grep -E '^\[[0-9]+/[0-9]+\] [^ ]+ (FAIL|ERROR) ' "$TMP/out" | awk '{print $2}' | sort | tr '\n' ' ')
+  got=${got% }
+  if [[ "$got" == "$want" ]]; then ok "--bug $flag fails exactly: $want"; else
+    bad "--bug $flag: failing ids differ"
+    echo "     want: $want"
+    echo "     got:  $got"
+    grep -E ' (FAIL|ERROR) ' -A2 "$TMP/out" | head -30 | sed 's/^/     | /'
+  fi
+  # Every <failure> names the violated rule (type = rule id) or the step ("step N (...)").
+  unnamed=$(grep -o '<failure message="[^"]*" type="[^"]*"' "$TMP/$flag.xml" |
+    grep -vE 'type="[a-z]+\.[a-z0-9_.]+"|message="step [0-9]+ \(' | head -3)
+  if [[ -z "$unnamed" ]]; then ok "--bug $flag: each failure names its rule or step"; else
+    bad "--bug $flag: a failure names neither rule nor step: $unnamed"; fi
+done <tests/data/refclient/bugs.tsv
+finish

@@ -4,8 +4,9 @@
  * judged on the wire). The table at the end is what hello announces.
  *
  * The SDK actions are aliyun-auikit-aicall 2.10's engine API (parley docs/driver.md lists
- * them). Three more are app-level, not SDK API: pushToTalkButton (the official UIs' hold-to-
- * talk button), reconnect (a network drop and the apps' resync) and getState (inspection). */
+ * them). Four more are app-level, not SDK API: pushToTalkButton (the official UIs' hold-to-
+ * talk button), reconnect (a network drop and the apps' resync), sendRawDataChannel (a test
+ * hook for malformed payloads) and getState (inspection). */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -384,6 +385,20 @@ static rc_status act_reconnect(rc_cmd *c)
     return rc_aicall_reconnect(c->a, c->id, c->error, sizeof c->error) ? RC_FAIL : RC_LATER;
 }
 
+/* A test hook, not an app feature: text goes out as a DataChannel payload exactly as given,
+ * past the SDK (no envelope, no readiness gate), to show parley's malformed-input rules. */
+static rc_status act_send_raw_data_channel(rc_cmd *c)
+{
+    const cJSON *t = arg_string(c, "text", 1);
+    if (!t)
+        return RC_FAIL;
+    if (!c->a->bridge || !c->a->joined)
+        return fail(c, "not connected");
+    if (rc_aicall_send_raw(c->a, t->valuestring, strlen(t->valuestring)))
+        return fail(c, "send queue full");
+    return RC_OK;
+}
+
 static rc_status act_get_state(rc_cmd *c)
 {
     rc_aicall *a = c->a;
@@ -437,6 +452,7 @@ static const rc_action rc_actions[] = {
     {"mute", act_mute, "mute:bool", 0},
     {"pushToTalkButton", act_push_to_talk_button, "holdMs:int [slideCancel:bool]", 1},
     {"reconnect", act_reconnect, "", 1},
+    {"sendRawDataChannel", act_send_raw_data_channel, "text:string", 1},
     {"getState", act_get_state, "", 1},
 };
 

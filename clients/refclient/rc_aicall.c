@@ -117,6 +117,11 @@ const char *rc_aicall_send(rc_aicall *a, int type, cJSON *data, size_t cut)
     return NULL;
 }
 
+int rc_aicall_send_raw(rc_aicall *a, const char *text, size_t len)
+{
+    return rc_bridge_datachannel(a->bridge, text, len);
+}
+
 int rc_aicall_mute(rc_aicall *a, int mute)
 {
     if (!a->bridge || !a->joined || rc_bridge_mute_local_mic(a->bridge, mute) < 0)

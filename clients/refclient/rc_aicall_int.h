@@ -58,6 +58,9 @@ struct rc_aicall {
  * data (owned) may be NULL for {}. cut drops that many bytes off the end (the bad-json bug).
  * NULL when sent, else why not ("not connected", "data channel not ready", …). */
 const char *rc_aicall_send(rc_aicall *a, int type, cJSON *data, size_t cut);
+/* Sends len bytes of text as a DataChannel payload as they are (sendRawDataChannel); the
+ * caller checks the connection. 0, or -1 when the queue is full. */
+int rc_aicall_send_raw(rc_aicall *a, const char *text, size_t len);
 /* Whether a message could be sent now: NULL, or why not. */
 const char *rc_aicall_can_send(const rc_aicall *a);
 /* mute_local_mic {mute}; 0, or -1 when not connected. */

@@ -240,11 +240,25 @@ if case_begin "$CASE"; then
   journal_has s1 'all(k in kinds for k in ["aicall.%d" % t for t in range(1100, 1121)])' \
     "every client message type 1100-1120 went out"
   journal_has s1 'kinds[-1] == "aicall.1100" and ops[-1] == "leave"' "handup: 1100, then leave"
-  journal_has s1 'all(c in cbs for c in ["callBegin","agentDataChannelAvailable","pushToTalkChanged","userSubtitleNotify","agentSubtitleNotify","agentStateChanged","llmReplyCompleted","agentEmotionNotify","speakingInterrupted","voiceInterruptChanged","voiceIdChanged","newRTCToken","visionCustomCaptureChanged","errorOccurred","receivedAgentCustomMessage","callEnd"])' \
+  journal_has s1 'not [c for c in ["callBegin","agentDataChannelAvailable","pushToTalkChanged","userSubtitleNotify","agentSubtitleNotify","agentStateChanged","llmReplyCompleted","agentEmotionNotify","speakingInterrupted","voiceInterruptChanged","voiceIdChanged","newRTCToken","visionCustomCaptureChanged","errorOccurred","receivedAgentCustomMessage","callEnd"] if c not in cbs and not print("     missing callback:", c)]' \
     "the SDK callbacks reached the journal"
   journal_has s1 'cbs.count("callEnd") == 1 and cbs[-1] == "callEnd"' "callEnd once, last"
   journal_has s1 '[x["code"] for x in r if x["ev"] == "close"] == [1000]' "closed with 1000"
   expect_clean s1
+  case_end
+fi
+
+CASE="correct: sendRawDataChannel (test hook)"
+if case_begin "$CASE"; then
+  expect_drive FAIL sendRawDataChannel '{"text":"x"}'    # not connected
+  expect_drive OK call
+  sleep 0.1
+  expect_drive OK sendRawDataChannel '{"text":"{\"type\":1111,"}'
+  expect_drive OK queryCurrentAgentState
+  sleep 0.2
+  r=$(rules s1 | tr '\n' ' ')
+  [[ $r == "aicall.malformed_json " ]] && ok "$CASE: exactly one aicall.malformed_json" \
+    || bad "$CASE: findings in s1: $r"
   case_end
 fi
 
@@ -448,7 +462,7 @@ expect_code 3 "nobody listening on the driver URL" "$REFCLIENT" --driver ws://12
 CASE="--no-action"
 if case_begin "$CASE" --no-action pushToTalkButton --no-action reconnect; then
   hello=$(api GET /drivers)
-  jtrue "$hello" '"pushToTalkButton" not in d[0]["hello"]["actions"] and "reconnect" not in d[0]["hello"]["actions"] and len(d[0]["hello"]["actions"]) == 25' \
+  jtrue "$hello" '"pushToTalkButton" not in d[0]["hello"]["actions"] and "reconnect" not in d[0]["hello"]["actions"] and len(d[0]["hello"]["actions"]) == 26' \
     && ok "$CASE: left out of hello" || bad "$CASE: hello: $hello"
   reply=$(api POST /drivers/d1/drive '{"drive":"reconnect"}')
   jtrue "$reply" '"did not announce" in d["error"]' && ok "$CASE: parley refuses to drive it" \

@@ -25,8 +25,8 @@ expect_grep "$TMP/err" "0\.\.65535" "mock bad port says the range"
 expect_exit 2 "mock stray argument" "$PARLEY" mock extra
 expect_exit 2 "list without what" "$PARLEY" list
 expect_exit 2 "list unknown dialect" "$PARLEY" list kinds --dialect nope
-expect_exit 3 "run says it is not in this build" "$PARLEY" run x.yaml
-expect_grep "$TMP/err" "not in parley" "run explains itself"
+expect_exit 2 "run with a missing scenario file" "$PARLEY" run x.yaml
+expect_grep "$TMP/err" "x.yaml: no such file or folder" "run names the missing file"
 expect_exit 3 "replay says it is not in this build" "$PARLEY" replay t.jsonl
 
 expect_exit 0 "list dialects" "$PARLEY" list dialects

@@ -15,8 +15,10 @@ while IFS=$'\t' read -r flag want; do
     --junit "$TMP/$flag.xml" scenarios/aicall >"$TMP/out" 2>"$TMP/err"
   rc=$?
   if [[ $rc -eq 1 ]]; then ok "--bug $flag: exit 1"; else bad "--bug $flag: exit $rc, want 1"; tail -5 "$TMP/err"; fi
-  got=$(grep -E '^\[[0-9]+/[0-9]+\] [^ ]+ (FAIL|ERROR) ' "$TMP/out" | awk '{print $2}' | sort | tr '\n' ' ')
+  got=$(grep -E '^\[[0-9]+/[0-9]+\] [^ ]+ (FAIL|ERROR) ' "$TMP/out" | awk '{print $2}' | LC_ALL=C sort | tr '\n' ' ')
   got=${got% }
+  want=$(tr ' ' '\n' <<<"$want" | LC_ALL=C sort | tr '\n' ' ')
+  want=${want% }
   if [[ "$got" == "$want" ]]; then ok "--bug $flag fails exactly: $want"; else
     bad "--bug $flag: failing ids differ"
     echo "     want: $want"

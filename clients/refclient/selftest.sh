@@ -153,8 +153,23 @@ sys.exit(0 if eval(sys.argv[2]) else 1)' "$j" "$2"; then ok "$CASE: $3"; else
 import json, sys
 for x in json.loads(sys.argv[1])["records"]:
     t = x.get("kind") or x.get("op") or x.get("name") or x.get("event") or x.get("rule") or ""
-    print("     |", x["n"], x["ev"], x.get("dir", ""), t)' "$j" | head -60
+    print("     |", x["n"], x["ev"], x.get("dir", ""), t)' "$j" 2>/dev/null | head -60
   fi
+}
+
+# wait_speaking SESSION — until the agent's last 1001 says Speaking (3), at most 3 s.
+wait_speaking() {
+  local j
+  for _ in $(seq 60); do
+    j=$(api GET "/sessions/$1/journal")
+    python3 -c '
+import json, sys
+st = [json.loads(x["text"])["data"]["state"] for x in json.loads(sys.argv[1])["records"]
+      if x.get("kind") == "aicall.1001"]
+sys.exit(0 if st and st[-1] == 3 else 1)' "$j" && return 0
+    sleep 0.05
+  done
+  bad "$CASE: the agent never started speaking"
 }
 
 expect_clean() {
@@ -182,8 +197,12 @@ case_end() {
 
 # ---- the correct client --------------------------------------------------------------
 
+# The agent speaks slowly (a delta every 200 ms), so interruptSpeaking lands while Speaking.
+SLOW_SPEECH=$TMP/slow-speech.yaml
+printf 'aicall:\n  timing:\n    chunk: 200ms\n' >"$SLOW_SPEECH"
+
 CASE="correct: a whole call"
-if case_begin "$CASE"; then
+if PROFILE=$SLOW_SPEECH case_begin "$CASE"; then
   reply=$(drive getState)
   jtrue "$reply" 'd["ok"] and d["result"]["connected"] is False' && ok "$CASE: getState before the call" \
     || bad "$CASE: getState before the call: $reply"
@@ -198,7 +217,7 @@ if case_begin "$CASE"; then
   expect_drive FAIL finishPushToTalk                     # no press open
   expect_drive OK enablePushToTalk '{"enable":true}'
   expect_drive OK pushToTalkButton '{"holdMs":1500}'
-  sleep 2
+  sleep 2.5                                              # the answer: about 2 s
   expect_drive OK pushToTalkButton '{"holdMs":200}'      # short press: cancel
   expect_drive OK pushToTalkButton '{"holdMs":900,"slideCancel":true}'
   expect_drive OK startPushToTalk
@@ -206,7 +225,7 @@ if case_begin "$CASE"; then
   expect_drive OK cancelPushToTalk
   expect_drive OK enablePushToTalk '{"enable":false}'
   expect_drive OK sendTextToAgent '{"text":"What time is it?"}'
-  sleep 0.5
+  wait_speaking s1
   expect_drive OK interruptSpeaking                      # while Speaking: 1016 reason 3
   expect_drive OK enableVoiceInterrupt '{"enable":false}'
   expect_drive OK switchVoiceId '{"voiceId":"zhixiaobai"}'
@@ -390,10 +409,10 @@ if case_begin "$CASE" --bug ignore-1007; then
 fi
 
 CASE="bug ignore-1016"
-if case_begin "$CASE" --bug ignore-1016; then
+if PROFILE=$SLOW_SPEECH case_begin "$CASE" --bug ignore-1016; then
   expect_drive OK call
   expect_drive OK sendTextToAgent '{"text":"tell me a story"}'
-  sleep 0.5
+  wait_speaking s1
   expect_drive OK interruptSpeaking
   sleep 0.2
   journal_has s1 'any(x.get("kind") == "aicall.1016" for x in r) and "speakingInterrupted" not in cbs' \

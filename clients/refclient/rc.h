@@ -1,5 +1,6 @@
 /* rc.h — what every file of the reference client shares: the process configuration (the
- * only global), logging to stderr, allocation that aborts on failure, the clock.
+ * only global, with the received signal in rc_main.c), logging to stderr, allocation that
+ * aborts on failure, the clock.
  *
  * The refclient is a small app around a model of the AICallKit Web SDK, driven by parley
  * over the driver channel (docs/refclient.md). Files, one concern each:
@@ -7,9 +8,11 @@
  *   rc_ws.c       WebSocket client glue on libwebsockets (one context, bounded queues)
  *   rc_driver.c   the driver channel: hello, drive commands, replies, callbacks
  *   rc_bridge.c   the room bridge: room ops out, room events in (stands in for ARTC)
- *   rc_aicall.c   the SDK model: call, readiness handshake, envelope, incoming messages
+ *   rc_aicall.c   the SDK model: call, readiness handshake, envelope (rc_aicall_int.h)
+ *   rc_incoming.c the agent's messages → SDK callbacks
  *   rc_actions.c  the SDK API (and app-level) actions the driver can ask for
- *   rc_bugs.c     --bug flags: each breaks exactly one behaviour */
+ *   rc_bugs.c     --bug flags: each breaks exactly one behaviour
+ *   rc_base.c     this header's functions */
 #ifndef RC_H
 #define RC_H
 

@@ -175,7 +175,7 @@ sys.exit(0 if st and st[-1] == 3 else 1)' "$j" && return 0
 expect_clean() {
   local r
   r=$(rules "$1")
-  if [[ -z $r ]]; then ok "$CASE: no findings in $1"; else bad "$CASE: findings in $1: $(echo $r)"; fi
+  if [[ -z $r ]]; then ok "$CASE: no findings in $1"; else bad "$CASE: findings in $1: ${r//$'\n'/ }"; fi
 }
 
 expect_rule() {

@@ -46,39 +46,56 @@ const char *pl_json_str(const cJSON *o, const char *key, const char *dflt)
     return cJSON_IsString(v) ? v->valuestring : dflt;
 }
 
-const cJSON *pl_json_pointer(const cJSON *root, const char *ptr)
+/* Does the escaped pointer token tok[0..n) name key? "~0" is '~', "~1" is '/', any other
+ * '~' makes the token match nothing. */
+static int pl_json_token_is(const char *tok, size_t n, const char *key)
 {
-    const cJSON *cur = root;
-    if (!ptr || !*ptr)
-        return cur;
-    if (*ptr != '/')
-        return NULL;
-    char tok[256];
-    while (cur && *ptr == '/') {
-        ptr++;
-        size_t n = 0;
-        while (*ptr && *ptr != '/' && n < sizeof tok - 1) {
-            if (ptr[0] == '~' && (ptr[1] == '0' || ptr[1] == '1')) {
-                tok[n++] = ptr[1] == '0' ? '~' : '/';
-                ptr += 2;
-            } else {
-                tok[n++] = *ptr++;
-            }
+    size_t i = 0;
+    for (; i < n; i++, key++) {
+        char c = tok[i];
+        if (c == '~') {
+            if (i + 1 >= n || (tok[i + 1] != '0' && tok[i + 1] != '1'))
+                return 0;
+            c = tok[++i] == '0' ? '~' : '/';
         }
-        tok[n] = '\0';
-        if (*ptr && *ptr != '/')
-            return NULL; /* token too long */
-        if (cJSON_IsArray(cur)) {
-            char *end;
-            long i = strtol(tok, &end, 10);
-            if (!n || *end || i < 0 || (n > 1 && tok[0] == '0'))
-                return NULL;
-            cur = cJSON_GetArrayItem(cur, (int)i);
-        } else if (cJSON_IsObject(cur)) {
-            cur = cJSON_GetObjectItemCaseSensitive(cur, tok);
-        } else {
+        if (*key != c)
+            return 0;
+    }
+    return *key == '\0';
+}
+
+static const cJSON *pl_json_index(const cJSON *array, const char *tok, size_t n)
+{
+    if (n == 0 || n > 9 || (n > 1 && tok[0] == '0'))
+        return NULL;
+    int idx = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (tok[i] < '0' || tok[i] > '9')
             return NULL;
+        idx = idx * 10 + (tok[i] - '0');
+    }
+    return cJSON_GetArrayItem(array, idx);
+}
+
+const cJSON *pl_json_pointer(const cJSON *root, const char *p)
+{
+    const cJSON *node = root;
+    if (!node || !p || (*p && *p != '/'))
+        return NULL;
+    while (node && *p == '/') {
+        const char *tok = ++p;
+        size_t n = strcspn(tok, "/");
+        p += n;
+        if (cJSON_IsArray(node)) {
+            node = pl_json_index(node, tok, n);
+        } else if (cJSON_IsObject(node)) {
+            const cJSON *c = node->child;
+            while (c && !pl_json_token_is(tok, n, c->string))
+                c = c->next;
+            node = c;
+        } else {
+            node = NULL;
         }
     }
-    return cur;
+    return node;
 }

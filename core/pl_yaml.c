@@ -16,6 +16,8 @@
  * PL_YAML_MAX_NODES or PL_YAML_MAX_DEPTH is refused before anything is copied; that bounds
  * both memory (billion laughs) and the recursion of the copy and cJSON_Delete. */
 #include "core/pl_yaml.h"
+
+#include "core/pl_json.h"
 #include "core/pl_buf.h"
 #include "core/pl_utf8.h"
 #include "core/pl_crypto.h"
@@ -1145,57 +1147,9 @@ int pl_yaml_key_pos(const pl_yaml_doc *doc, const cJSON *node, int *line, int *c
     return 0;
 }
 
-/* Does the escaped pointer token tok[0..n) name key? */
-static int pl_yaml_token_is(const char *tok, size_t n, const char *key)
-{
-    size_t i = 0;
-    for (; i < n; i++, key++) {
-        char c = tok[i];
-        if (c == '~') {
-            if (i + 1 >= n || (tok[i + 1] != '0' && tok[i + 1] != '1'))
-                return 0;
-            c = tok[++i] == '0' ? '~' : '/';
-        }
-        if (*key != c)
-            return 0;
-    }
-    return *key == '\0';
-}
-
-static const cJSON *pl_yaml_index(const cJSON *array, const char *tok, size_t n)
-{
-    if (n == 0 || n > 9 || (n > 1 && tok[0] == '0'))
-        return NULL;
-    int idx = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (tok[i] < '0' || tok[i] > '9')
-            return NULL;
-        idx = idx * 10 + (tok[i] - '0');
-    }
-    return cJSON_GetArrayItem(array, idx);
-}
-
 const cJSON *pl_yaml_at_pointer(const pl_yaml_doc *doc, const char *p)
 {
-    const cJSON *node = doc ? doc->root : NULL;
-    if (!node || !p || (*p && *p != '/'))
-        return NULL;
-    while (node && *p == '/') {
-        const char *tok = ++p;
-        size_t n = strcspn(tok, "/");
-        p += n;
-        if (cJSON_IsArray(node)) {
-            node = pl_yaml_index(node, tok, n);
-        } else if (cJSON_IsObject(node)) {
-            const cJSON *c = node->child;
-            while (c && !pl_yaml_token_is(tok, n, c->string))
-                c = c->next;
-            node = c;
-        } else {
-            node = NULL;
-        }
-    }
-    return node;
+    return pl_json_pointer(doc ? doc->root : NULL, p);
 }
 
 void pl_yaml_error_set(pl_yaml_error *err, const pl_yaml_doc *doc, const cJSON *node,

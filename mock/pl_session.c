@@ -62,6 +62,7 @@ struct pl_session {
     void *observer_user;
     pl_session_filter_fn filter;
     void *filter_user;
+    const cJSON *rec_msg; /* the decoded payload of the "msg" record being committed */
 };
 
 /* ---- journal ---------------------------------------------------------------------- */
@@ -312,7 +313,9 @@ static void pl_session_judge(pl_session *s, pl_dir dir, const void *data, size_t
     pl_trace_add_payload(rec, data, len, binary);
     s->cur_n = s->n;
     snprintf(s->cur_kind, sizeof s->cur_kind, "%s", kind);
+    s->rec_msg = msg;
     pl_session_commit(s, rec);
+    s->rec_msg = NULL;
 
     pl_session_enter(s);
     int schema_ok = pl_session_schema(s, kind, msg);
@@ -793,6 +796,11 @@ void pl_session_observe(pl_session *s, pl_session_observer_fn fn, void *user)
 {
     s->observer = fn;
     s->observer_user = user;
+}
+
+const cJSON *pl_session_record_msg(const pl_session *s)
+{
+    return s->rec_msg;
 }
 
 void pl_session_set_filter(pl_session *s, pl_session_filter_fn fn, void *user)

@@ -160,6 +160,10 @@ int pl_session_set_behaviour(pl_session *s, const char *name, int on);
  * notes from the runner). Takes ownership of rec; seq, t_ms and session are filled in. */
 void pl_session_note(pl_session *s, cJSON *rec);
 void pl_session_observe(pl_session *s, pl_session_observer_fn fn, void *user);
+/* While an observer sees a "msg" record: the payload as the dialect decoded it (borrowed,
+ * valid only during that call), so an observer need not decode it again. NULL otherwise,
+ * and for a payload that did not decode. */
+const cJSON *pl_session_record_msg(const pl_session *s);
 /* Installs (fn) or removes (NULL) the outgoing-payload filter. */
 void pl_session_set_filter(pl_session *s, pl_session_filter_fn fn, void *user);
 /* Transport faults (see pl_session_host_ops): 0, or -1 when the host cannot. */

@@ -161,9 +161,8 @@ static void pl_run_record(pl_run *r, pl_session *s, const cJSON *rec)
             raw = pl_crypto_base64_decode(b64, strlen(b64), &len);
         else if (text)
             len = strlen(text);
-        const void *bytes = text ? (const void *)text : raw;
-        const pl_dialect *d = pl_session_dialect(s);
-        cJSON *v = bytes ? d->decode(bytes, len, !text) : NULL;
+        const cJSON *decoded = pl_session_record_msg(s); /* the session's own decode */
+        cJSON *v = decoded ? cJSON_Duplicate(decoded, 1) : NULL;
         int c2a = !strcmp(dir, "c2a");
         pl_buf w = {0};
         pl_buf_printf(&w, "%s %s ", c2a ? "c→a" : "a→c", kind);

@@ -51,6 +51,7 @@ typedef struct {
 typedef enum { PL_STEP_WAITING, PL_STEP_DONE, PL_STEP_FAILED } pl_step_state;
 
 typedef struct pl_run pl_run;
+typedef struct pl_step_kind_info pl_step_kind_info; /* pl_steps.c: one row per step kind */
 
 /* A message-level fault waiting for the messages it applies to (pl_faults.c). */
 typedef struct pl_fault pl_fault;
@@ -101,6 +102,7 @@ struct pl_run {
     pl_frame stack[PL_RUN_DEPTH];
     int depth;
     cJSON *step;        /* the current step, expanded (owned) */
+    const pl_step_kind_info *kind; /* its row in the step-kind table */
     int step_no;        /* 1-based count of steps started (for messages) */
     char step_label[160];
     int64_t step_t0, step_deadline;

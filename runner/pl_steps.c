@@ -40,6 +40,12 @@ static int64_t pl_step_within(const pl_run *r, int64_t dflt)
     return pl_run_scale(r, pl_step_int(r->step, "within_us", dflt));
 }
 
+static void pl_step_setvar(pl_run *r, const char *name, const cJSON *v)
+{
+    cJSON_DeleteItemFromObjectCaseSensitive(r->vars, name);
+    cJSON_AddItemToObject(r->vars, name, cJSON_Duplicate(v, 1));
+}
+
 static void pl_step_mark(pl_run *r)
 {
     r->mark = r->next;
@@ -721,8 +727,7 @@ static pl_step_state pl_step_http_check(pl_run *r)
                         r->step_label, cap->string, cJSON_IsString(cap) ? cap->valuestring : "?");
             return PL_STEP_FAILED;
         }
-        cJSON_DeleteItemFromObjectCaseSensitive(r->vars, cap->string);
-        cJSON_AddItemToObject(r->vars, cap->string, cJSON_Duplicate(v, 1));
+        pl_step_setvar(r, cap->string, v);
     }
     cJSON_Delete(r->last_value);
     r->last_value = cJSON_Duplicate(r->reply, 1);
@@ -852,12 +857,6 @@ static pl_step_state pl_step_fault(pl_run *r)
 
 /* ---- set / capture / behaviour / repeat ------------------------------------------------- */
 
-static void pl_step_setvar(pl_run *r, const char *name, const cJSON *v)
-{
-    cJSON_DeleteItemFromObjectCaseSensitive(r->vars, name);
-    cJSON_AddItemToObject(r->vars, name, cJSON_Duplicate(v, 1));
-}
-
 static pl_step_state pl_step_vars(pl_run *r)
 {
     const char *k = pl_step_kind(r);
@@ -947,40 +946,85 @@ static const cJSON *pl_step_next(pl_run *r)
 
 static void pl_step_label(pl_run *r)
 {
-    const char *name = pl_json_str(r->step, "name", NULL);
     const char *kind = pl_step_kind(r);
-    char what[80] = "";
-    if (!strcmp(kind, "drive"))
-        snprintf(what, sizeof what, " %s", pl_json_str(r->step, "action", ""));
-    else if (!strcmp(kind, "expect_callback"))
-        snprintf(what, sizeof what, " %s", pl_json_str(r->step, "name", ""));
-    else if (!strncmp(kind, "expect", 6) && strcmp(kind, "expect_http"))
-        snprintf(what, sizeof what, " %s", pl_json_str(r->step, "target", ""));
-    snprintf(r->step_label, sizeof r->step_label, "step %d (%s%s, line %d)%s%s%s", r->step_no,
-             kind, what, (int)pl_step_int(r->step, "line", 0), name && strcmp(kind, "expect_callback") ? " \"" : "",
-             name && strcmp(kind, "expect_callback") ? name : "", name && strcmp(kind, "expect_callback") ? "\"" : "");
+    /* expect_callback's "name" is the callback's, shown as what it waits for. */
+    const char *name = strcmp(kind, "expect_callback") ? pl_json_str(r->step, "name", NULL) : NULL;
+    const char *what = !strcmp(kind, "drive")             ? pl_json_str(r->step, "action", "")
+                       : !strcmp(kind, "expect_callback") ? pl_json_str(r->step, "name", "")
+                                                          : pl_json_str(r->step, "target", "");
+    snprintf(r->step_label, sizeof r->step_label, "step %d (%s%s%s, line %d)%s%s%s", r->step_no,
+             kind, what[0] ? " " : "", what, (int)pl_step_int(r->step, "line", 0),
+             name ? " \"" : "", name ? name : "", name ? "\"" : "");
 }
 
-pl_step_state pl_step_start(pl_run *r)
+/* Every step kind: how it starts (NULL: its poll does) and how it is re-checked (NULL:
+ * it is over once started); an action step moves the expectations' window mark. */
+struct pl_step_kind_info {
+    const char *name;
+    int action;
+    pl_step_state (*start)(pl_run *r);
+    pl_step_state (*poll)(pl_run *r);
+};
+
+static pl_step_state pl_step_wait_poll(pl_run *r)
 {
-    const cJSON *raw = pl_step_next(r);
-    if (!raw)
-        return PL_STEP_DONE; /* r->step stays NULL: the steps are over */
-    r->step_no++;
-    const char *kind = pl_json_str(raw, "step", "");
-    if (!strcmp(kind, "repeat")) {
+    return pl_run_now(r) < r->step_deadline ? PL_STEP_WAITING : PL_STEP_DONE;
+}
+
+static const pl_step_kind_info pl_step_kinds[] = {
+    {"send", 1, NULL, pl_step_send},
+    {"send_raw", 1, NULL, pl_step_send},
+    {"expect", 0, NULL, pl_step_expect_poll},
+    {"expect_callback", 0, NULL, pl_step_expect_poll},
+    {"expect_none", 0, NULL, pl_step_expect_none_poll},
+    {"expect_stream", 0, NULL, pl_step_stream_poll},
+    {"drive", 1, pl_step_drive_start, pl_step_drive_poll},
+    {"prompt", 1, pl_step_prompt_start, pl_step_prompt_poll},
+    {"http", 1, pl_step_http_start, pl_step_http_poll},
+    {"callback", 1, pl_step_http_start, pl_step_http_poll},
+    {"expect_http", 0, NULL, pl_step_expect_http_poll},
+    {"fault", 1, NULL, pl_step_fault},
+    {"wait", 0, NULL, pl_step_wait_poll},
+    {"set", 0, pl_step_vars, NULL},
+    {"capture", 0, pl_step_vars, NULL},
+    {"behaviour", 1, pl_step_behaviour, NULL},
+};
+
+static const pl_step_kind_info *pl_step_kind_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof pl_step_kinds / sizeof pl_step_kinds[0]; i++)
+        if (!strcmp(pl_step_kinds[i].name, name))
+            return &pl_step_kinds[i];
+    return NULL;
+}
+
+/* The next step that is not a repeat: a repeat only pushes its list. NULL when the steps
+ * are over, or when a repeat is nested too deep (the run then has an error). */
+static const cJSON *pl_step_next_plain(pl_run *r)
+{
+    const cJSON *raw;
+    while ((raw = pl_step_next(r)) != NULL) {
+        r->step_no++;
+        if (strcmp(pl_json_str(raw, "step", ""), "repeat"))
+            return raw;
         long count = (long)pl_step_int(raw, "count", pl_step_int(raw, "times", 1));
         if (r->depth >= PL_RUN_DEPTH) {
             pl_run_error(r, "step %d (repeat, line %d): repeats nested deeper than %d", r->step_no,
                          (int)pl_step_int(raw, "line", 0), PL_RUN_DEPTH);
-            return PL_STEP_FAILED;
+            return NULL;
         }
         if (count > 0)
             pl_step_push(r, cJSON_GetObjectItemCaseSensitive(raw, "steps"), count,
                          pl_json_str(raw, "as", NULL));
-        r->step = cJSON_CreateObject(); /* a placeholder the loop ends at once */
-        return PL_STEP_DONE;
     }
+    return NULL;
+}
+
+pl_step_state pl_step_start(pl_run *r)
+{
+    const cJSON *raw = pl_step_next_plain(r);
+    if (!raw) /* r->step stays NULL: the steps are over (or a repeat error settles the run) */
+        return r->phase == PL_PHASE_STEPS ? PL_STEP_DONE : PL_STEP_FAILED;
     char err[256];
     r->step = pl_match_expand(raw, r->vars, err, sizeof err);
     if (!r->step) {
@@ -990,13 +1034,15 @@ pl_step_state pl_step_start(pl_run *r)
         return PL_STEP_FAILED;
     }
     pl_step_label(r);
+    r->kind = pl_step_kind_find(pl_step_kind(r));
+    if (!r->kind) {
+        pl_run_error(r, "%s: unknown step kind", r->step_label);
+        return PL_STEP_FAILED;
+    }
     r->step_t0 = pl_run_now(r);
     r->step_deadline = r->step_t0 + pl_step_within(r, PL_RUN_DEFAULT_WITHIN_US);
-    static const char *const actions[] = {"drive", "send",  "send_raw", "http",
-                                          "callback", "fault", "prompt", "behaviour"};
-    for (size_t i = 0; i < sizeof actions / sizeof actions[0]; i++)
-        if (!strcmp(kind, actions[i]))
-            pl_step_mark(r);
+    if (r->kind->action)
+        pl_step_mark(r);
     r->scan = r->mark;
     if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r->step, "strict_order")) &&
         r->last_match > r->scan)
@@ -1005,46 +1051,12 @@ pl_step_state pl_step_start(pl_run *r)
      * window: that is the behaviour being measured, and a longer one would judge more. */
     if (cJSON_GetObjectItemCaseSensitive(r->step, "for_us"))
         r->step_deadline = r->step_t0 + pl_step_int(r->step, "for_us", 0);
-    if (!strcmp(kind, "drive"))
-        return pl_step_drive_start(r);
-    if (!strcmp(kind, "prompt"))
-        return pl_step_prompt_start(r);
-    if (!strcmp(kind, "http") || !strcmp(kind, "callback"))
-        return pl_step_http_start(r);
-    if (!strcmp(kind, "set") || !strcmp(kind, "capture"))
-        return pl_step_vars(r);
-    if (!strcmp(kind, "behaviour"))
-        return pl_step_behaviour(r);
-    return pl_step_poll(r);
+    return r->kind->start ? r->kind->start(r) : r->kind->poll(r);
 }
 
 pl_step_state pl_step_poll(pl_run *r)
 {
-    const char *kind = pl_step_kind(r);
-    if (!kind[0])
-        return PL_STEP_DONE; /* repeat placeholder */
-    if (!strcmp(kind, "send") || !strcmp(kind, "send_raw"))
-        return pl_step_send(r);
-    if (!strcmp(kind, "expect") || !strcmp(kind, "expect_callback"))
-        return pl_step_expect_poll(r);
-    if (!strcmp(kind, "expect_none"))
-        return pl_step_expect_none_poll(r);
-    if (!strcmp(kind, "expect_stream"))
-        return pl_step_stream_poll(r);
-    if (!strcmp(kind, "drive"))
-        return pl_step_drive_poll(r);
-    if (!strcmp(kind, "prompt"))
-        return pl_step_prompt_poll(r);
-    if (!strcmp(kind, "http") || !strcmp(kind, "callback"))
-        return pl_step_http_poll(r);
-    if (!strcmp(kind, "expect_http"))
-        return pl_step_expect_http_poll(r);
-    if (!strcmp(kind, "fault"))
-        return pl_step_fault(r);
-    if (!strcmp(kind, "wait"))
-        return pl_run_now(r) < r->step_deadline ? PL_STEP_WAITING : PL_STEP_DONE;
-    pl_run_error(r, "%s: unknown step kind %s", r->step_label, kind);
-    return PL_STEP_FAILED;
+    return r->kind && r->kind->poll ? r->kind->poll(r) : PL_STEP_DONE;
 }
 
 void pl_step_end(pl_run *r)
@@ -1065,6 +1077,7 @@ void pl_step_end(pl_run *r)
     }
     cJSON_Delete(r->step);
     r->step = NULL;
+    r->kind = NULL;
     cJSON_Delete(r->reply);
     r->reply = NULL;
     r->have_reply = 0;

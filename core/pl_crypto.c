@@ -13,6 +13,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
 /* Largest chunk handed to EVP_{En,De}codeBlock: a multiple of 3 and of 4 well below
  * INT_MAX even after encoding (4/3 growth). */
@@ -164,4 +165,34 @@ int pl_crypto_equal(const void *a, size_t alen, const void *b, size_t blen)
     if (alen == 0)
         return 1;
     return CRYPTO_memcmp(a, b, alen) == 0;
+}
+
+static void pl_crypto_random(unsigned char *buf, size_t n)
+{
+    if (RAND_bytes(buf, (int)n) != 1)
+        pl_crypto_die("RAND_bytes");
+}
+
+void pl_crypto_random_hex(char *out, size_t n)
+{
+    unsigned char buf[64];
+    size_t done = 0;
+    while (done < n) {
+        size_t k = n - done < sizeof buf ? n - done : sizeof buf;
+        pl_crypto_random(buf, k);
+        pl_crypto_hex(buf, k, out + 2 * done);
+        done += k;
+    }
+    out[2 * n] = '\0';
+}
+
+void pl_crypto_uuid4(char out[37])
+{
+    unsigned char b[16];
+    pl_crypto_random(b, sizeof b);
+    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
+    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+    char hex[33];
+    pl_crypto_hex(b, sizeof b, hex);
+    snprintf(out, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12, hex + 16, hex + 20);
 }

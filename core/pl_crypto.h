@@ -45,4 +45,9 @@ long pl_crypto_base64_decoded_len(const char *s, size_t slen);
  * once (lengths are not secret here). */
 int pl_crypto_equal(const void *a, size_t alen, const void *b, size_t blen);
 
+/* n random bytes from OpenSSL's CSPRNG as 2n lowercase hex digits into out (2n+1 bytes). */
+void pl_crypto_random_hex(char *out, size_t n);
+/* A random (version 4) UUID, 36 characters plus NUL: "1b4e28ba-2fa1-4d2b-883f-0016d3cca427". */
+void pl_crypto_uuid4(char out[37]);
+
 #endif

@@ -26,6 +26,7 @@
 #include "core/pl_finding.h"
 
 typedef struct pl_session pl_session;
+typedef struct pl_profile pl_profile;
 
 /* One switchable default auto-response (a profile's `behaviour:` map or a scenario's
  * `behaviour` step turns it off or on by name). */
@@ -95,6 +96,11 @@ typedef struct pl_dialect {
     void (*timer)(void *st, int slot);
     void (*tick)(void *st, int64_t now_us);
     void (*close)(void *st);
+    /* accept: the native endpoint's check of the WebSocket upgrade (ws_path dialects), before
+     * any session exists: authorization is the request's Authorization header ("" when
+     * none). Returns 0 to accept, or the HTTP status to refuse with and a malloc'd JSON body
+     * in *body, as the vendor's gateway answers (bailian: 401 InvalidApiKey). May be NULL. */
+    int (*accept)(const pl_profile *p, const char *authorization, char **body);
     /* complete: a message a scenario sends as the agent (`send` step) gets the envelope members it leaves out, as the agent would fill them (aicall:
      * seqId from the agent's counter, senderId, receiverId "", data {}); members it gives
      * stay as written, so a wrong value can still be sent on purpose. *from is set to the

@@ -112,6 +112,9 @@ static int pl_server_cb(struct lws *wsi, enum lws_callback_reasons reason, void 
 {
     pl_server *s = lws_context_user(lws_get_context(wsi));
     pl_server_pss *pss = user;
+    pl_ws_conn *none = NULL;
+    if (reason == LWS_CALLBACK_HTTP_CONFIRM_UPGRADE) /* no connection state yet */
+        return pl_ws_handle(s, wsi, reason, &none, in, len);
     if (pl_ws_reason(reason))
         return pss ? pl_ws_handle(s, wsi, reason, &pss->ws, in, len) : 0;
     return pl_admin_handle(s, wsi, reason, pss ? &pss->http : NULL, in, len);

@@ -41,6 +41,7 @@ struct pl_session {
     int end_pending;   /* transport gone while a hook ran: run the close hook after it */
     int busy;          /* depth of dialect hooks running */
     int closing;       /* pl_session_close() asked the host to close */
+    int close_code;    /* as pl_session_disconnected() got it; 0 while open */
     int64_t t0_us, t0_wall_us, closed_us;
     uint64_t n;        /* journal record counter */
     /* journal ring */
@@ -64,6 +65,18 @@ struct pl_session {
     void *filter_user;
     const cJSON *rec_msg; /* the decoded payload of the "msg" record being committed */
 };
+
+/* The direction of what the peer sends, and of what parley sends: the client's messages
+ * are c2a, unless parley plays the client (o.peer_is_agent), when the peer is the agent. */
+static pl_dir pl_session_dir_in(const pl_session *s)
+{
+    return s->o.peer_is_agent ? PL_DIR_A2C : PL_DIR_C2A;
+}
+
+static pl_dir pl_session_dir_out(const pl_session *s)
+{
+    return s->o.peer_is_agent ? PL_DIR_C2A : PL_DIR_A2C;
+}
 
 /* ---- journal ---------------------------------------------------------------------- */
 
@@ -333,7 +346,7 @@ static void pl_session_judge(pl_session *s, pl_dir dir, const void *data, size_t
 static void pl_session_frame_record(pl_session *s, const void *data, size_t len, int binary)
 {
     cJSON *rec = pl_session_rec(s, "frame");
-    cJSON_AddStringToObject(rec, "dir", "c2a");
+    cJSON_AddStringToObject(rec, "dir", pl_dir_name(pl_session_dir_in(s)));
     cJSON_AddBoolToObject(rec, "binary", binary);
     pl_trace_add_payload(rec, data, len, binary);
     s->cur_n = s->n;
@@ -465,7 +478,7 @@ void pl_session_input(pl_session *s, const void *data, size_t len, int binary)
     if (s->o.transport == PL_TRANSPORT_BRIDGE)
         pl_session_bridge_in(s, data, len, binary);
     else
-        pl_session_judge(s, PL_DIR_C2A, data, len, binary, NULL);
+        pl_session_judge(s, pl_session_dir_in(s), data, len, binary, NULL);
 }
 
 void pl_session_judge_payload(pl_session *s, pl_dir dir, const void *data, size_t len,
@@ -483,7 +496,7 @@ void pl_session_input_oversize(pl_session *s, const void *head, size_t head_len,
 {
     s->in++;
     cJSON *rec = pl_session_rec(s, "oversize");
-    cJSON_AddStringToObject(rec, "dir", "c2a");
+    cJSON_AddStringToObject(rec, "dir", pl_dir_name(pl_session_dir_in(s)));
     cJSON_AddNumberToObject(rec, "total", (double)total_len);
     pl_trace_add_payload(rec, head, head_len < PL_SESSION_OVERSIZE_HEAD ? head_len
                                                                         : PL_SESSION_OVERSIZE_HEAD,
@@ -522,11 +535,12 @@ void pl_session_disconnected(pl_session *s, int code, const void *partial, size_
         return;
     if (partial_len) {
         cJSON *rec = pl_session_rec(s, "partial");
-        cJSON_AddStringToObject(rec, "dir", "c2a");
+        cJSON_AddStringToObject(rec, "dir", pl_dir_name(pl_session_dir_in(s)));
         pl_trace_add_payload(rec, partial, partial_len, 1);
         pl_session_commit(s, rec);
     }
     s->closed_us = pl_session_now(s);
+    s->close_code = code;
     s->open = 0;
     cJSON *rec = pl_session_rec(s, "close");
     cJSON_AddNumberToObject(rec, "code", code);
@@ -589,7 +603,7 @@ int pl_session_inject(pl_session *s, const char *from, const void *data, size_t 
 {
     if (!s->open)
         return -1;
-    pl_session_judge(s, PL_DIR_A2C, data, len, binary, NULL);
+    pl_session_judge(s, pl_session_dir_out(s), data, len, binary, NULL);
     return pl_session_frame_out(s, from, data, len, binary);
 }
 
@@ -614,7 +628,7 @@ int pl_session_send(pl_session *s, const char *from, const cJSON *msg)
         return -1;
     int rc = 0;
     if (!s->filter || !s->filter(s->filter_user, s, from, bytes, len, binary, msg)) {
-        pl_session_judge(s, PL_DIR_A2C, bytes, len, binary, msg);
+        pl_session_judge(s, pl_session_dir_out(s), bytes, len, binary, msg);
         rc = pl_session_frame_out(s, from, bytes, len, binary);
     }
     free(bytes);
@@ -715,6 +729,8 @@ pl_session *pl_session_new(const pl_session_opts *o)
     s->o.id = s->id;
     s->o.room = s->room;
     s->o.user = s->user;
+    if (o->peer_is_agent)
+        s->o.behave = 0; /* parley is the client: there is no agent behaviour to play */
     s->lim = pl_profile_limits_get(o->profile);
     s->cap_max = s->lim->journal ? s->lim->journal : 1;
     s->cap = s->cap_max < 16 ? s->cap_max : 16;
@@ -838,6 +854,16 @@ const char *pl_session_room(const pl_session *s)
 const char *pl_session_user(const pl_session *s)
 {
     return s->user;
+}
+
+int pl_session_peer_is_agent(const pl_session *s)
+{
+    return s->o.peer_is_agent;
+}
+
+int pl_session_close_code(const pl_session *s)
+{
+    return s->open ? 0 : s->close_code;
 }
 
 const pl_dialect *pl_session_dialect(const pl_session *s)

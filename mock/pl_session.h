@@ -86,6 +86,10 @@ typedef struct {
     int log_findings;            /* 1: one line per finding on stderr */
     const pl_session_host_ops *ops;
     void *host;
+    /* 1: parley is the client and the peer is the agent (`role: client` scenarios against
+     * a server): what arrives is judged as a2c, what parley sends as c2a, and there is no
+     * default behaviour (behave is ignored). 0: the usual mock, the peer is the client. */
+    int peer_is_agent;
     /* Optional, in place before the first record: the observer (pl_session_observe) and
      * behaviour switches (object name -> bool, borrowed, applied silently and listed in
      * the "open" record) that a scenario wants from the very start. */
@@ -102,7 +106,8 @@ void pl_session_free(pl_session *s);
 
 /* ---- host → session -------------------------------------------------------------- */
 
-/* One complete WebSocket message from the client. */
+/* One complete WebSocket message from the peer (the client; the agent when
+ * opts.peer_is_agent). */
 void pl_session_input(pl_session *s, const void *data, size_t len, int binary);
 /* A message longer than the limit: only its first head_len bytes were kept. Reported as
  * transport.message_too_large; the session goes on. */
@@ -122,8 +127,8 @@ void pl_session_disconnected(pl_session *s, int code, const void *partial, size_
 
 /* ---- dialect → session (what a dialect may do) ------------------------------------- */
 
-/* Sends a vendor message to the client, agent → client: encoded by the dialect, checked
- * (schema + rules, A2C), journaled, traced, framed for the transport. from is the sender
+/* Sends a vendor message to the peer, agent → client (client → agent when peer_is_agent):
+ * encoded by the dialect, checked (schema + rules), journaled, traced, framed for the transport. from is the sender
  * shown on the bridge ("from"), ignored for native transports. Returns 0 or -1 (closed). */
 int pl_session_send(pl_session *s, const char *from, const cJSON *msg);
 /* Sends payload bytes as they are (no encode; still decoded and judged), e.g. a
@@ -174,6 +179,9 @@ const char *pl_session_id(const pl_session *s);
 const char *pl_session_room(const pl_session *s);
 const char *pl_session_user(const pl_session *s);
 const pl_dialect *pl_session_dialect(const pl_session *s);
+int pl_session_peer_is_agent(const pl_session *s);
+/* The close code the session ended with (pl_session_disconnected), 0 while open. */
+int pl_session_close_code(const pl_session *s);
 const pl_profile *pl_session_profile(const pl_session *s);
 int pl_session_is_open(const pl_session *s);
 

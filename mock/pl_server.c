@@ -22,6 +22,7 @@
 #include "mock/pl_http_client.h"
 #include "mock/pl_sessions.h"
 #include "mock/pl_ws.h"
+#include "mock/pl_wsclient.h"
 
 struct pl_server {
     struct lws_context *ctx;
@@ -32,7 +33,7 @@ struct pl_server {
     int tls;
     int64_t start_us;
     uint64_t requests;
-    struct lws_protocols protocols[3];
+    struct lws_protocols protocols[4];
     pl_profile *own_profile; /* the defaults, when the caller gave none */
     const pl_profile *profile;
     pl_catalog *catalog;
@@ -134,14 +135,15 @@ static void pl_server_tick(lws_sorted_usec_list_t *sul)
  * upgrades without a subprotocol land there; then the client side for webhooks and
  * probes. Built at run time because the
  * other modules' protocol structs are not compile-time constants here. */
-static void pl_server_protocols(struct lws_protocols out[3])
+static void pl_server_protocols(struct lws_protocols out[4])
 {
     static const struct lws_protocols http = {"parley", pl_server_cb, sizeof(pl_server_pss),
                                               16 * 1024, 0, NULL, 0};
     static const struct lws_protocols term = {NULL, NULL, 0, 0, 0, NULL, 0};
     out[0] = http;
     out[1] = pl_http_client_protocol;
-    out[2] = term;
+    out[2] = pl_wsclient_protocol;
+    out[3] = term;
 }
 
 static void pl_server_lws_log(int level, const char *line)

@@ -46,6 +46,12 @@ static void pl_run_help(FILE *f)
             "                       PARLEY_SESSION and PARLEY_SCENARIO set (docs/driver.md)\n"
             "  --client-connect     wait for an app that connects by itself (one at a time)\n"
             "  --prompt             run manual (prompt) steps, asking on this terminal\n"
+            "role client (parley plays the client; docs/scenarios.md):\n"
+            "  --target URL         the server: ws[s]://host[:port][/path] (a scenario's\n"
+            "                       `target: /path` is joined to its origin)\n"
+            "  --api-key-env NAME   environment variable with the API key, sent as\n"
+            "                       Authorization: Bearer KEY (default DASHSCOPE_API_KEY)\n"
+            "  --insecure           wss: accept self-signed, expired or mismatched certificates\n"
             "selection:\n"
             "  --filter GLOB        only scenario ids matching GLOB (repeatable)\n"
             "  --list               print the selected scenario ids and titles, run nothing\n"
@@ -72,7 +78,8 @@ typedef struct {
     const char *client_cmd, *junit, *trace, *profile, *listen;
     const char *filters[PL_RUN_MAX_FILTERS];
     size_t nfilters;
-    int client_connect, prompt, list, dry_run, strict, quiet, port;
+    int client_connect, prompt, list, dry_run, strict, quiet, port, insecure;
+    const char *target, *api_key_env;
     long jobs;
     double scale;
     uint64_t seed;
@@ -102,6 +109,8 @@ static int pl_run_parse(int argc, char **argv, pl_run_args *a)
         {"timeout-scale", required_argument, NULL, 'T'}, {"strict", no_argument, NULL, 'S'},
         {"profile", required_argument, NULL, 'p'}, {"listen", required_argument, NULL, 'L'},
         {"port", required_argument, NULL, 'o'},    {"quiet", no_argument, NULL, 'q'},
+        {"target", required_argument, NULL, 'g'},  {"api-key-env", required_argument, NULL, 'k'},
+        {"insecure", no_argument, NULL, 'I'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
     a->jobs = 1;
@@ -150,6 +159,14 @@ static int pl_run_parse(int argc, char **argv, pl_run_args *a)
                 return pl_cli_usage_error("run", "--port wants 0..65535, got '%s'", optarg);
             break;
         case 'q': a->quiet = 1; break;
+        case 'g':
+            if (strncmp(optarg, "ws://", 5) && strncmp(optarg, "wss://", 6))
+                return pl_cli_usage_error("run", "--target wants a ws:// or wss:// URL, got '%s'",
+                                          optarg);
+            a->target = optarg;
+            break;
+        case 'k': a->api_key_env = optarg; break;
+        case 'I': a->insecure = 1; break;
         case 'h': pl_run_help(stdout); return -1;
         default:
             return pl_cli_usage_error("run", "unknown or incomplete option '%s' (parley run --help)",
@@ -216,7 +233,11 @@ static void pl_run_print_list(pl_scenario_set *set, int dry, const pl_run_args *
             for (size_t k = 0; k < sc->n_actions; k++)
                 printf("%s%s", k ? "," : " ", sc->actions[k]);
         }
-        if (sc->has_prompt && !a->prompt)
+        if (sc->role_client)
+            printf(", role client");
+        if (sc->role_client && !a->target && (!sc->target || sc->target[0] == '/'))
+            printf(" -- would be SKIPPED: role client, needs --target");
+        else if (sc->has_prompt && !a->prompt)
             printf(" -- would be SKIPPED: manual step, needs --prompt");
         else if (sc->uses_client && !a->client_cmd && !a->client_connect)
             printf(" -- would be SKIPPED: needs --client or --client-connect");
@@ -339,7 +360,8 @@ static int pl_run_execute(pl_run_args *a, pl_scenario_set *set)
     pl_run_properties(&st);
     pl_engine_opts eo = {.srv = srv, .client_cmd = a->client_cmd, .client_connect = a->client_connect,
                          .prompt = a->prompt, .strict = a->strict, .timeout_scale = a->scale,
-                         .seed = a->seed, .run_id = "sc"};
+                         .seed = a->seed, .run_id = "sc", .target = a->target,
+                         .api_key_env = a->api_key_env, .insecure = a->insecure};
     pl_engine *e = pl_engine_new(&eo, pl_run_done, &st);
     if (a->client_connect)
         printf("waiting for the app: PARLEY_DRIVER_URL=ws://%s:%d/_parley/driver "

@@ -20,6 +20,7 @@
 #include "core/pl_json.h"
 #include "core/pl_log.h"
 #include "mock/pl_sessions.h"
+#include "mock/pl_wsclient.h"
 
 const char *pl_verdict_name(pl_verdict v)
 {
@@ -164,13 +165,15 @@ static void pl_run_record(pl_run *r, pl_session *s, const cJSON *rec)
         const cJSON *decoded = pl_session_record_msg(s); /* the session's own decode */
         cJSON *v = decoded ? cJSON_Duplicate(decoded, 1) : NULL;
         int c2a = !strcmp(dir, "c2a");
+        /* "message" is what the peer sent: the client's, or in role client the agent's */
+        int from_peer = c2a != pl_session_peer_is_agent(s);
         pl_buf w = {0};
         pl_buf_printf(&w, "%s %s ", c2a ? "c→a" : "a→c", kind);
         if (text)
             pl_buf_puts(&w, text);
         else
             pl_buf_printf(&w, "(%zu bytes, base64) %.600s", len, b64 ? b64 : "");
-        pl_run_add_obs(r, c2a ? PL_OBS_MESSAGE : PL_OBS_SENT, v, text ? text : (const char *)raw,
+        pl_run_add_obs(r, from_peer ? PL_OBS_MESSAGE : PL_OBS_SENT, v, text ? text : (const char *)raw,
                        len, kind, w.data);
         pl_buf_free(&w);
         free(raw);
@@ -410,12 +413,149 @@ static void pl_run_detach_one(void *user, pl_session *s)
     }
 }
 
+/* ---- role client: parley connects to the target ------------------------------------- */
+
+/* The session of a role client run is over (or the run is): tell the registry. */
+static void pl_run_target_free(pl_run *r)
+{
+    pl_sessions *reg = pl_server_sessions(r->e->o.srv);
+    if (r->own_session) {
+        if (pl_session_is_open(r->own_session))
+            pl_session_disconnected(r->own_session, 1006, NULL, 0);
+        pl_sessions_retire(reg, r->own_session);
+        r->own_session = NULL;
+    }
+    pl_wsclient_free(r->wsc);
+    r->wsc = NULL;
+}
+
+static void pl_run_target_open(pl_run *r)
+{
+    pl_engine *e = r->e;
+    pl_sessions *reg = pl_server_sessions(e->o.srv);
+    char id[32];
+    pl_sessions_next_id(reg, id, sizeof id);
+    pl_session_opts o = {
+        .dialect = pl_dialect_find(r->sc->dialect),
+        .transport = PL_TRANSPORT_NATIVE,
+        .id = id,
+        .room = r->tag,
+        .user = "parley",
+        .profile = pl_server_profile(e->o.srv),
+        .catalog = pl_server_catalog(e->o.srv),
+        .trace = pl_server_trace(e->o.srv),
+        .behave = 0,
+        .ops = &pl_wsio_session_ops,
+        .host = pl_wsclient_io(r->wsc),
+        .peer_is_agent = 1,
+        .observer = pl_run_observer,
+        .observer_user = r,
+        .behaviour = r->behaviour,
+    };
+    r->own_session = pl_session_new(&o);
+    pl_wsclient_io(r->wsc)->session = r->own_session;
+    pl_sessions_add(reg, r->own_session);
+}
+
+static void pl_run_target_event(void *user, pl_wsclient *c, pl_wsclient_event ev, int status,
+                                const char *detail)
+{
+    pl_run *r = user;
+    (void)c;
+    if (ev == PL_WSCLIENT_OPEN) {
+        pl_run_wire(r, "-- connected to the target (HTTP 101)");
+        if (r->sc->connect_refused) {
+            pl_run_target_open(r); /* journaled, then judged */
+            pl_run_fail(r, "connect", NULL,
+                        "the target accepted the connection; expected it to refuse with HTTP %d",
+                        r->sc->connect_refused);
+            return;
+        }
+        pl_run_target_open(r);
+    } else if (ev == PL_WSCLIENT_REFUSED) {
+        pl_run_wire(r, "-- the target refused: %s (HTTP %d)", detail, status);
+        if (r->sc->connect_refused && status == r->sc->connect_refused) {
+            /* as expected: the steps run without a session */
+        } else if (r->sc->connect_refused) {
+            pl_run_fail(r, "connect", NULL,
+                        "the target refused with HTTP %d (%s); expected HTTP %d", status, detail,
+                        r->sc->connect_refused);
+            return;
+        } else {
+            pl_run_error(r, "cannot connect to the target %s: %s%s", r->target_url, detail,
+                         status ? "" : " (is it running? is the URL right?)");
+            return;
+        }
+    } else {
+        pl_sessions_retire(pl_server_sessions(r->e->o.srv), r->own_session);
+        r->own_session = NULL;
+        return;
+    }
+    if (r->phase == PL_PHASE_CLIENT) {
+        r->phase = PL_PHASE_STEPS;
+        pl_run_kick(r);
+    }
+}
+
+/* --target and the scenario's `target` into r->target_url; 0, or -1 when there is none. */
+static int pl_run_target_url(pl_run *r)
+{
+    const char *cli = r->e->o.target, *sc = r->sc->target;
+    if (sc && sc[0] == '/' && cli) {
+        /* origin of --target + the scenario's path */
+        const char *p = strstr(cli, "://");
+        const char *slash = p ? strchr(p + 3, '/') : NULL;
+        int n = slash ? (int)(slash - cli) : (int)strlen(cli);
+        snprintf(r->target_url, sizeof r->target_url, "%.*s%s", n, cli, sc);
+    } else if (cli || (sc && sc[0] != '/')) {
+        snprintf(r->target_url, sizeof r->target_url, "%s", cli ? cli : sc);
+    } else {
+        return -1;
+    }
+    return 0;
+}
+
+static void pl_run_target_connect(pl_run *r)
+{
+    pl_engine *e = r->e;
+    if (pl_run_target_url(r)) {
+        pl_run_skip(r, "role: client needs a target: parley run --target ws[s]://host[:port]/path");
+        return;
+    }
+    const char *env = e->o.api_key_env ? e->o.api_key_env : "DASHSCOPE_API_KEY";
+    const char *key = getenv(env);
+    char authz[1100] = "";
+    if (r->sc->connect_authz)
+        snprintf(authz, sizeof authz, "%s", r->sc->connect_authz);
+    else if (key && *key)
+        snprintf(authz, sizeof authz, "Bearer %s", key);
+    const pl_profile_limits *lim = pl_profile_limits_get(pl_server_profile(e->o.srv));
+    pl_wsclient_opts o = {
+        .url = r->target_url,
+        .authorization = authz[0] ? authz : NULL,
+        .insecure = e->o.insecure,
+        .max_message = lim->max_message,
+        .out_queue = lim->out_queue,
+        .fn = pl_run_target_event,
+        .user = r,
+    };
+    char err[300];
+    pl_run_wire(r, "-- connecting to %s (%s)", r->target_url,
+                authz[0] ? (r->sc->connect_authz ? "scenario's Authorization" : env)
+                         : "no Authorization");
+    r->phase = PL_PHASE_CLIENT;
+    r->wsc = pl_wsclient_connect(e->ctx, &o, err, sizeof err);
+    if (!r->wsc)
+        pl_run_error(r, "%s", err);
+}
+
 static void pl_run_free(pl_run *r)
 {
     lws_sul_cancel(&r->sul_advance);
     lws_sul_cancel(&r->sul_poll);
     lws_sul_cancel(&r->sul_fault);
     pl_sessions_each(pl_server_sessions(r->e->o.srv), pl_run_detach_one, r);
+    pl_run_target_free(r);
     pl_step_end(r);
     pl_faults_free(r);
     pl_proc_free(r->proc);
@@ -623,6 +763,12 @@ static void pl_run_step(pl_run *r)
         pl_proc_poll(r->proc, pl_clock_mono_us());
     switch (r->phase) {
     case PL_PHASE_CLIENT:
+        if (r->sc->role_client) {
+            if (pl_run_now(r) > pl_run_scale(r, PL_RUN_HELLO_WAIT_US))
+                pl_run_error(r, "no answer from the target %s within %.0fs", r->target_url,
+                             (double)pl_run_scale(r, PL_RUN_HELLO_WAIT_US) / 1e6);
+            break;
+        }
         pl_run_look_for_driver(r);
         if (r->phase != PL_PHASE_CLIENT)
             break;
@@ -825,7 +971,7 @@ void pl_engine_start(pl_engine *e, const pl_scenario *sc, size_t index)
     if (!d || !pl_dialect_live(d))
         pl_run_skip(r, "the %s dialect is not in this build yet", sc->dialect);
     else if (sc->role_client)
-        pl_run_skip(r, "role: client scenarios are not supported by this build yet");
+        pl_run_target_connect(r);
     else if (sc->has_prompt && !e->o.prompt)
         pl_run_skip(r, "manual step (prompt): run with --prompt at a device");
     else if (sc->uses_client && !e->o.client_cmd && !e->o.client_connect)

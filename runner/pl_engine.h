@@ -60,6 +60,10 @@ typedef struct {
     double timeout_scale;   /* --timeout-scale: multiplies every window and timeout */
     uint64_t seed;          /* --seed: fault probabilities */
     const char *run_id;     /* builtin ${run} */
+    const char *target;     /* --target: role client endpoint (URL), or NULL */
+    const char *api_key_env; /* --api-key-env: where role client takes its key; NULL: the
+                              * dialect's usual variable (DASHSCOPE_API_KEY for bailian) */
+    int insecure;           /* --insecure: wss targets with self-signed certificates */
 } pl_engine_opts;
 
 typedef struct pl_engine pl_engine;

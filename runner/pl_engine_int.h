@@ -87,6 +87,11 @@ struct pl_run {
     cJSON *hello;
     /* the session(s) of the room: the newest is current */
     pl_session *session;
+    /* role client: parley's connection to the target and the session it hosts (kept until
+     * the connection ends, to retire it in the registry) */
+    struct pl_wsclient *wsc;
+    pl_session *own_session;
+    char target_url[1024];
     cJSON *behaviour; /* switches for sessions that open later */
     cJSON *vars;
     /* observation stream: absolute numbers [first, next) are kept */

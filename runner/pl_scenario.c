@@ -43,7 +43,7 @@ static const char *const pl_scenario_builtins[] = {"session", "scenario", "room"
                                                    "agent",   "run",      "seed", NULL};
 
 static const char *const pl_scenario_keys[] = {
-    "id",          "title",           "dialect",        "role",    "target", "level",
+    "id",          "title",           "dialect",        "role",    "target", "connect", "level",
     "requirement", "source",          "tags",           "timeout", "matrix", "vars",
     "behaviour",   "expect_findings", "allow_findings", "steps",   NULL};
 
@@ -251,6 +251,7 @@ static void pl_scenario_free(pl_scenario *sc)
     free(sc->source);
     free(sc->dialect);
     free(sc->target);
+    free(sc->connect_authz);
     free(sc->file);
     cJSON_Delete(sc->vars);
     cJSON_Delete(sc->behaviour);
@@ -276,6 +277,7 @@ static pl_scenario *pl_scenario_clone(const pl_scenario *p)
     sc->source = pl_scenario_strdup_or_null(p->source);
     sc->dialect = pl_scenario_strdup_or_null(p->dialect);
     sc->target = pl_scenario_strdup_or_null(p->target);
+    sc->connect_authz = pl_scenario_strdup_or_null(p->connect_authz);
     sc->file = pl_scenario_strdup_or_null(p->file);
     sc->vars = cJSON_Duplicate(p->vars, 1);
     sc->behaviour = p->behaviour ? cJSON_Duplicate(p->behaviour, 1) : NULL;
@@ -519,6 +521,10 @@ static void pl_scenario_fill(pl_scenario *sc, pl_scenario_ld *ld, const cJSON *n
     sc->dialect = pl_scenario_str(node, "dialect");
     sc->role_client = strcmp(pl_json_str(node, "role", "agent"), "client") == 0;
     sc->target = pl_scenario_str(node, "target");
+    const cJSON *conn = cJSON_GetObjectItemCaseSensitive(node, "connect");
+    sc->connect_authz = pl_scenario_str(conn, "authorization");
+    const cJSON *refused = cJSON_GetObjectItemCaseSensitive(conn, "expect_refused");
+    sc->connect_refused = cJSON_IsNumber(refused) ? refused->valueint : 0;
     sc->level =
         strcmp(pl_json_str(node, "level", "must"), "should") == 0 ? PL_LEVEL_SHOULD : PL_LEVEL_MUST;
     sc->timeout_us = PL_SCENARIO_DEFAULT_TIMEOUT_US;
@@ -600,6 +606,10 @@ static void pl_scenario_check(pl_scenario *sc, pl_scenario_ld *ld, const cJSON *
     const cJSON *target = cJSON_GetObjectItemCaseSensitive(node, "target");
     if (target && !sc->role_client)
         pl_scenario_ld_error(ld, target, 1, "'target' is only for role: client");
+    const cJSON *connect = cJSON_GetObjectItemCaseSensitive(node, "connect");
+    if (connect && !sc->role_client)
+        pl_scenario_ld_error(ld, connect, 1, "'connect' is only for role: client");
+
     const cJSON *timeout = cJSON_GetObjectItemCaseSensitive(node, "timeout");
     if (timeout && pl_duration_parse(timeout, &sc->timeout_us, err, sizeof err))
         pl_scenario_ld_error(ld, timeout, 0, "'timeout': %s", err);
@@ -637,6 +647,10 @@ static void pl_scenario_check(pl_scenario *sc, pl_scenario_ld *ld, const cJSON *
     sc->n_actions = n;
     sc->has_prompt = ld->has_prompt;
     sc->uses_client = ld->uses_client;
+    if (sc->role_client && sc->uses_client)
+        pl_scenario_ld_error(ld, node, 0,
+                             "role: client scenarios cannot drive a client (drive, "
+                             "expect_callback): parley is the client");
 }
 
 /* "true", "3", "abc": a matrix value in an instance id. */

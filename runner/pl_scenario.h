@@ -48,7 +48,9 @@ typedef struct {
     char *source;       /* NULL when absent */
     char *dialect;      /* "aicall" */
     int role_client;    /* role: client (parley plays the client); default agent */
-    char *target;       /* role client: `target` URL, or NULL */
+    char *target;       /* role client: `target` URL or path, or NULL */
+    char *connect_authz; /* role client: connect.authorization ("" none), NULL: the default */
+    int connect_refused; /* role client: connect.expect_refused HTTP status, 0: must open */
     pl_level level;     /* must (default) or should */
     int64_t timeout_us; /* scenario `timeout`, default PL_SCENARIO_DEFAULT_TIMEOUT_US */
     char *file;         /* path as given (or found in the folder) */

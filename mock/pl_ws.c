@@ -240,7 +240,7 @@ int pl_ws_handle(pl_server *srv, struct lws *wsi, enum lws_callback_reasons reas
         c->srv = srv;
         {
             const pl_profile_limits *lim = pl_profile_limits_get(pl_server_profile(srv));
-            pl_wsio_init(&c->io, wsi, lim->max_message, lim->out_queue, "driver");
+            pl_wsio_init(&c->io, lws_get_context(wsi), wsi, lim->max_message, lim->out_queue, "driver");
         }
         return pl_ws_established(c);
     case LWS_CALLBACK_RECEIVE:

@@ -26,12 +26,12 @@ static void pl_wsio_timer_cb(lws_sorted_usec_list_t *sul)
         pl_session_timer_fire(t->io->session, t->slot);
 }
 
-void pl_wsio_init(pl_wsio *io, struct lws *wsi, size_t max_message, size_t out_queue,
-                  const char *who)
+void pl_wsio_init(pl_wsio *io, struct lws_context *ctx, struct lws *wsi, size_t max_message,
+                  size_t out_queue, const char *who)
 {
     memset(io, 0, sizeof *io);
     io->wsi = wsi;
-    io->ctx = lws_get_context(wsi);
+    io->ctx = ctx;
     io->max_message = max_message;
     io->out_queue = out_queue;
     io->who = who;

@@ -51,8 +51,9 @@ struct pl_wsio {
 
 #define PL_WSIO_HEAD_KEEP 1024 /* bytes of an oversize message kept for the report */
 
-void pl_wsio_init(pl_wsio *io, struct lws *wsi, size_t max_message, size_t out_queue,
-                  const char *who);
+/* wsi may be NULL until the connection exists (client side): set io->wsi then. */
+void pl_wsio_init(pl_wsio *io, struct lws_context *ctx, struct lws *wsi, size_t max_message,
+                  size_t out_queue, const char *who);
 void pl_wsio_free(pl_wsio *io);
 
 /* pl_session host ops on a pl_wsio (host = the pl_wsio). */

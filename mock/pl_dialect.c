@@ -9,13 +9,7 @@
 #include <string.h>
 
 extern const pl_dialect pl_dialect_aicall;
-
-static const pl_dialect pl_dialect_bailian_info = {
-    .id = "bailian",
-    .vendor = "Alibaba Bailian multimodal dialog (DashScope multimodal-dialog), incl. LiveAI video",
-    .transport = "WebSocket /api-ws/v1/inference, JSON text + binary audio",
-    .seed = "000",
-};
+extern const pl_dialect pl_dialect_bailian;
 
 static const pl_dialect pl_dialect_trtc_info = {
     .id = "trtc",
@@ -32,7 +26,7 @@ static const pl_dialect pl_dialect_volc_info = {
 };
 
 static const pl_dialect *const pl_dialects[] = {
-    &pl_dialect_bailian_info, &pl_dialect_aicall, &pl_dialect_trtc_info, &pl_dialect_volc_info,
+    &pl_dialect_bailian, &pl_dialect_aicall, &pl_dialect_trtc_info, &pl_dialect_volc_info,
     NULL,
 };
 

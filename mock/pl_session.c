@@ -23,6 +23,8 @@
 #include "core/pl_utf8.h"
 
 #define PL_SESSION_JOURNAL_PAYLOAD (16 * 1024)      /* payload bytes kept per record */
+#define PL_SESSION_JOURNAL_BINARY 1024              /* base64 chars of a binary payload kept
+                                                     * (audio frames: their size is recorded) */
 #define PL_SESSION_JOURNAL_BYTES (4 * 1024 * 1024)  /* payload bytes kept per journal */
 #define PL_SESSION_OVERSIZE_HEAD 1024               /* bytes of an oversize message kept */
 #define PL_SESSION_KIND_MAX 64
@@ -134,9 +136,10 @@ static size_t pl_session_trim_payload(cJSON *rec)
         if (!cJSON_IsString(v))
             continue;
         size_t len = strlen(v->valuestring);
-        if (len <= PL_SESSION_JOURNAL_PAYLOAD)
+        size_t keep = i == 0 ? PL_SESSION_JOURNAL_PAYLOAD : PL_SESSION_JOURNAL_BINARY;
+        if (len <= keep)
             return len;
-        size_t cut = PL_SESSION_JOURNAL_PAYLOAD;
+        size_t cut = keep;
         while (i == 0 && cut > 0 && ((unsigned char)v->valuestring[cut] & 0xC0) == 0x80)
             cut--; /* keep whole UTF-8 characters */
         char *t = pl_xstrndup(v->valuestring, cut);

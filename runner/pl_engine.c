@@ -657,8 +657,8 @@ static void pl_run_env(pl_run *r, char **env, char (*bufs)[600])
         snprintf(bufs[0], 600, "PARLEY_URL=%s://%s:%d/%s/room?room=%s&user=client", scheme, host,
                  port, d->id, r->tag);
     else
-        snprintf(bufs[0], 600, "PARLEY_URL=%s://%s:%d%s", scheme, host, port,
-                 d && d->ws_path ? d->ws_path : "/");
+        snprintf(bufs[0], 600, "PARLEY_URL=%s://%s:%d%s?parley_session=%s", scheme, host, port,
+                 d && d->ws_path ? d->ws_path : "/", r->tag);
     snprintf(bufs[1], 600, "PARLEY_DRIVER_URL=%s://%s:%d/_parley/driver", scheme, host, port);
     snprintf(bufs[2], 600, "PARLEY_SESSION=%s", r->tag);
     snprintf(bufs[3], 600, "PARLEY_SCENARIO=%s", r->sc->id);

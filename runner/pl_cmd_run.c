@@ -48,7 +48,8 @@ static void pl_run_help(FILE *f)
             "  --prompt             run manual (prompt) steps, asking on this terminal\n"
             "role client (parley plays the client; docs/scenarios.md):\n"
             "  --target URL         the server: ws[s]://host[:port][/path] (a scenario's\n"
-            "                       `target: /path` is joined to its origin)\n"
+            "                       `target: /path` is joined to its origin); 'self': this\n"
+            "                       run's own mock (a self-test of the client-role suite)\n"
             "  --api-key-env NAME   environment variable with the API key, sent as\n"
             "                       Authorization: Bearer KEY (default DASHSCOPE_API_KEY)\n"
             "  --insecure           wss: accept self-signed, expired or mismatched certificates\n"
@@ -160,8 +161,10 @@ static int pl_run_parse(int argc, char **argv, pl_run_args *a)
             break;
         case 'q': a->quiet = 1; break;
         case 'g':
-            if (strncmp(optarg, "ws://", 5) && strncmp(optarg, "wss://", 6))
-                return pl_cli_usage_error("run", "--target wants a ws:// or wss:// URL, got '%s'",
+            if (strncmp(optarg, "ws://", 5) && strncmp(optarg, "wss://", 6) &&
+                strcmp(optarg, "self"))
+                return pl_cli_usage_error("run",
+                                          "--target wants a ws:// or wss:// URL or 'self', got '%s'",
                                           optarg);
             a->target = optarg;
             break;

@@ -2,15 +2,19 @@
  * only global, with the received signal in rc_main.c), logging to stderr, allocation that
  * aborts on failure, the clock.
  *
- * The refclient is a small app around a model of the AICallKit Web SDK, driven by parley
- * over the driver channel (docs/refclient.md). Files, one concern each:
+ * The refclient is a small app around models of two SDKs, driven by parley over the driver
+ * channel (docs/refclient.md): the AICallKit Web SDK ("aicall", over the room bridge) and the
+ * DashScope MultiModalDialog ("bailian", its native WebSocket). Files, one concern each:
  *   rc_main.c     options, environment, the event loop, signals, exit codes
  *   rc_ws.c       WebSocket client glue on libwebsockets (one context, bounded queues)
  *   rc_driver.c   the driver channel: hello, drive commands, replies, callbacks
  *   rc_bridge.c   the room bridge: room ops out, room events in (stands in for ARTC)
  *   rc_aicall.c   the SDK model: call, readiness handshake, envelope (rc_aicall_int.h)
  *   rc_incoming.c the agent's messages → SDK callbacks
- *   rc_actions.c  the SDK API (and app-level) actions the driver can ask for
+ *   rc_actions.c  the SDK API (and app-level) actions the driver can ask for, both tables
+ *   rc_bailian.c  the bailian model: the dialog connection, directives, server events
+ *   rc_bailian_actions.c  the bailian actions (MultiModalDialog methods and app behaviour)
+ *   rc_bailian_media.c    built-in JPEG and speech, base64, JPEG padding, PCM chunks
  *   rc_bugs.c     --bug flags: each breaks exactly one behaviour
  *   rc_base.c     this header's functions */
 #ifndef RC_H
@@ -25,15 +29,29 @@
 /* The process configuration: set once by rc_main.c before the loop starts, read-only after. */
 typedef struct {
     const char *driver_url; /* PARLEY_DRIVER_URL / --driver */
-    const char *bridge_url; /* PARLEY_URL / --url (may be NULL: `call` then fails) */
+    const char *bridge_url; /* PARLEY_URL / --url (may be NULL: `call` and `start` then fail):
+                               the room bridge (aicall) or the bailian endpoint */
+    const char *api_key;    /* --api-key / DASHSCOPE_API_KEY / "sk-parley-test" (bailian) */
     const char *session;    /* PARLEY_SESSION / --session (or the room of the bridge URL) */
     const char *scenario;   /* PARLEY_SCENARIO, for the logs only */
     uint32_t bugs;          /* RC_BUG_* bits (rc_bugs.h) */
-    uint64_t no_actions;    /* bit i: action i of rc_actions_table() left out of hello */
+    uint64_t no_actions;    /* bit i: action i (rc_action_find) left out of hello */
     int verbose;            /* -v: log every frame */
 } rc_config;
 
 extern rc_config rc_cfg;
+
+/* The app: one model per dialect, all on the one lws context; the driver's commands go to
+ * the one whose action table has the name (rc_app_drive in rc_actions.c). */
+struct rc_aicall;
+struct rc_bailian;
+typedef struct {
+    struct rc_aicall *aicall;
+    struct rc_bailian *bailian;
+} rc_app;
+struct cJSON;
+/* rc_driver_ops.on_drive for the app (user: rc_app *). */
+void rc_app_drive(void *user, int64_t id, const char *action, const struct cJSON *args);
 
 /* One line on stderr: "refclient 12:34:56.789 <message>". rc_debug only with -v. */
 void rc_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

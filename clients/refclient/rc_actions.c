@@ -6,7 +6,11 @@
  * The SDK actions are aliyun-auikit-aicall 2.10's engine API (parley docs/driver.md lists
  * them). Four more are app-level, not SDK API: pushToTalkButton (the official UIs' hold-to-
  * talk button), reconnect (a network drop and the apps' resync), sendRawDataChannel (a test
- * hook for malformed payloads) and getState (inspection). */
+ * hook for malformed payloads) and getState (inspection).
+ *
+ * The bailian actions have their own table (rc_bailian_actions.c); the functions at the end
+ * (rc_action_find, rc_actions_hello, rc_app_drive) see both tables as one list: the aicall
+ * actions first, then the bailian ones. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +19,7 @@
 
 #include "rc.h"
 #include "rc_aicall_int.h"
+#include "rc_bailian.h"
 #include "rc_bugs.h"
 
 #define RC_SHORT_PRESS_MS 500 /* the UIs cancel presses this short (§5) */
@@ -192,6 +197,8 @@ static rc_status act_cancel_push_to_talk(rc_cmd *c)
 
 static rc_status act_call(rc_cmd *c)
 {
+    if (c->a->url && !c->a->user[0])
+        return fail(c, "PARLEY_URL is not a room bridge URL (no user=)");
     return rc_aicall_call(c->a, c->id, c->error, sizeof c->error) ? RC_FAIL : RC_LATER;
 }
 
@@ -458,12 +465,7 @@ static const rc_action rc_actions[] = {
 
 #define RC_ACTION_COUNT ((int)(sizeof rc_actions / sizeof rc_actions[0]))
 
-int rc_action_count(void)
-{
-    return RC_ACTION_COUNT;
-}
-
-int rc_action_find(const char *name)
+static int rc_aicall_action_find(const char *name)
 {
     for (int i = 0; i < RC_ACTION_COUNT; i++)
         if (strcmp(rc_actions[i].name, name) == 0)
@@ -471,17 +473,41 @@ int rc_action_find(const char *name)
     return -1;
 }
 
+/* ---- both tables as one list: aicall 0..RC_ACTION_COUNT-1, then bailian ------------- */
+
+int rc_action_count(void)
+{
+    return RC_ACTION_COUNT + rc_bailian_action_count();
+}
+
+int rc_action_find(const char *name)
+{
+    int i = rc_aicall_action_find(name);
+    if (i >= 0)
+        return i;
+    for (int j = 0; j < rc_bailian_action_count(); j++)
+        if (strcmp(rc_bailian_action_name(j), name) == 0)
+            return RC_ACTION_COUNT + j;
+    return -1;
+}
+
+static const char *rc_action_name(int i)
+{
+    return i < RC_ACTION_COUNT ? rc_actions[i].name : rc_bailian_action_name(i - RC_ACTION_COUNT);
+}
+
 cJSON *rc_actions_hello(uint64_t leave_out)
 {
     cJSON *arr = cJSON_CreateArray();
-    for (int i = 0; i < RC_ACTION_COUNT; i++)
+    for (int i = 0; i < rc_action_count(); i++)
         if (!((leave_out >> i) & 1u))
-            cJSON_AddItemToArray(arr, cJSON_CreateString(rc_actions[i].name));
+            cJSON_AddItemToArray(arr, cJSON_CreateString(rc_action_name(i)));
     return arr;
 }
 
 void rc_actions_list(FILE *f)
 {
+    fprintf(f, " aicall (AICallKit Web SDK, over the room bridge):\n");
     for (int i = 0; i < RC_ACTION_COUNT; i++) {
         const rc_action *a = &rc_actions[i];
         if (a->app)
@@ -491,13 +517,21 @@ void rc_actions_list(FILE *f)
         else
             fprintf(f, "  %s\n", a->name);
     }
+    fprintf(f, " bailian (DashScope MultiModalDialog, native WebSocket):\n");
+    for (int j = 0; j < rc_bailian_action_count(); j++) {
+        const char *args = rc_bailian_action_args(j);
+        if (args[0])
+            fprintf(f, "  %-26s %s\n", rc_bailian_action_name(j), args);
+        else
+            fprintf(f, "  %s\n", rc_bailian_action_name(j));
+    }
 }
 
-/* The driver's on_drive: one command, answered now or (RC_LATER) by the engine. */
+/* The aicall actions' on_drive: one command, answered now or (RC_LATER) by the engine. */
 void rc_aicall_drive(void *user, int64_t id, const char *action, const cJSON *args)
 {
     rc_aicall *a = user;
-    int i = rc_action_find(action);
+    int i = rc_aicall_action_find(action);
     if (i < 0 || ((rc_cfg.no_actions >> i) & 1u)) {
         char msg[160];
         snprintf(msg, sizeof msg, "unknown action %.100s", action);
@@ -513,4 +547,16 @@ void rc_aicall_drive(void *user, int64_t id, const char *action, const cJSON *ar
     cJSON_Delete(c.result);
     if (st == RC_FAIL)
         rc_driver_reply_error(a->drv, id, c.error[0] ? c.error : "failed");
+}
+
+/* The app's on_drive: the action goes to the model whose table has it. */
+void rc_app_drive(void *user, int64_t id, const char *action, const cJSON *args)
+{
+    rc_app *app = user;
+    int i = rc_action_find(action);
+    if (i >= RC_ACTION_COUNT && !((rc_cfg.no_actions >> i) & 1u)) {
+        rc_bailian_drive(app->bailian, i - RC_ACTION_COUNT, id, args);
+        return;
+    }
+    rc_aicall_drive(app->aicall, id, action, args); /* also: unknown or left out */
 }

@@ -34,7 +34,20 @@ static const struct {
     [RC_BUG_DOUBLE_START] = {"double-start", "startPushToTalk skips the open-press check"},
     [RC_BUG_IGNORE_1016] = {"ignore-1016", "1016 fires no speakingInterrupted"},
     [RC_BUG_TYPE_AS_STRING] = {"type-as-string", "type is sent as a string, e.g. \"1105\""},
+    [RC_BUG_OVERSIZE_FRAME] = {"oversize-frame",
+                               "bailian LiveAI frames are 190000 decoded bytes (over 180 KB)"},
+    [RC_BUG_FAST_CADENCE] = {"fast-cadence", "bailian LiveAI frames every 250 ms, not 500 ms"},
+    [RC_BUG_AUDIO_BEFORE_LISTENING] = {"audio-before-listening",
+                                       "bailian: one audio chunk right after Start, before "
+                                       "Listening"},
+    [RC_BUG_URL_IMAGE] = {"url-image", "bailian LiveAI frames are {type:url} images"},
+    [RC_BUG_NO_HEARTBEAT] = {"no-heartbeat",
+                             "bailian: no keep-alive HeartBeat even when heartbeat_ms is set"},
+    [RC_BUG_FRAMES_BEFORE_CONNECT] = {"frames-before-connect",
+                                      "bailian: the frame stream starts right after Start, not "
+                                      "after switch_video_call_success"},
 };
+_Static_assert(RC_BUG_COUNT <= 32, "rc_config.bugs is a 32-bit mask");
 
 int rc_bug_find(const char *name)
 {

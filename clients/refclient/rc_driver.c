@@ -157,8 +157,9 @@ void rc_driver_callback(rc_driver *d, const char *name, cJSON *args)
     cJSON_AddStringToObject(c, "callback", name);
     cJSON_AddItemToObject(c, "args", args ? args : cJSON_CreateObject());
     /* the subtitle streams are many small events: only with -v */
-    int chatty =
-        strcmp(name, "agentSubtitleNotify") == 0 || strcmp(name, "userSubtitleNotify") == 0;
+    int chatty = strcmp(name, "agentSubtitleNotify") == 0 ||
+                 strcmp(name, "userSubtitleNotify") == 0 ||
+                 strcmp(name, "on_speech_content") == 0 || strcmp(name, "on_responding_content") == 0;
     char *brief = rc_driver_brief(cJSON_GetObjectItemCaseSensitive(c, "args"));
     if (chatty)
         rc_debug("callback %s %s", name, brief);

@@ -12,6 +12,7 @@
 
 #include "rc.h"
 #include "rc_aicall.h"
+#include "rc_bailian.h"
 #include "rc_bugs.h"
 #include "rc_driver.h"
 #include "rc_ws.h"
@@ -20,6 +21,7 @@
 #define RC_EXIT_USAGE 2
 #define RC_EXIT_CONNECT 3
 #define RC_DRAIN_US 500000 /* time for the close frames on the way out */
+#define RC_DEFAULT_API_KEY "sk-parley-test"
 
 static volatile sig_atomic_t rc_signal_got;
 
@@ -47,20 +49,26 @@ static void rc_help(FILE *f)
     fprintf(f,
             "usage: refclient [options]\n"
             "\n"
-            "parley's reference client: a small app around a model of the Alibaba AICallKit Web\n"
-            "SDK (aliyun-auikit-aicall 2.10). It connects to parley's driver channel, says hello,\n"
-            "and runs the drive commands it gets against the room bridge (docs/refclient.md).\n"
+            "parley's reference client: a small app around models of two SDKs, the Alibaba\n"
+            "AICallKit Web SDK (aliyun-auikit-aicall 2.10, dialect aicall, over the room bridge)\n"
+            "and the DashScope MultiModalDialog (dialect bailian, its native WebSocket). It\n"
+            "connects to parley's driver channel, says hello, and runs the drive commands it\n"
+            "gets against PARLEY_URL (docs/refclient.md).\n"
             "\n"
             "environment (set by `parley run --client`, docs/driver.md):\n"
             "  PARLEY_DRIVER_URL   the driver channel, ws://127.0.0.1:8765/_parley/driver\n"
-            "  PARLEY_URL          the room bridge, ws://…/aicall/room?room=R&user=U\n"
-            "  PARLEY_SESSION      the session tag for hello (default: the room of PARLEY_URL)\n"
+            "  PARLEY_URL          aicall: the room bridge, ws://…/aicall/room?room=R&user=U;\n"
+            "                      bailian: ws://…/api-ws/v1/inference[?parley_session=S]\n"
+            "  PARLEY_SESSION      the session tag for hello (default: the room= or the\n"
+            "                      parley_session= of PARLEY_URL)\n"
             "  PARLEY_SCENARIO     the scenario id, for the logs\n"
+            "  DASHSCOPE_API_KEY   bailian: the API key (default " RC_DEFAULT_API_KEY ")\n"
             "\n"
             "options:\n"
             "  --driver URL        instead of PARLEY_DRIVER_URL\n"
             "  --url URL           instead of PARLEY_URL\n"
             "  --session S         instead of PARLEY_SESSION\n"
+            "  --api-key KEY       instead of DASHSCOPE_API_KEY\n"
             "  --bug NAME          break one behaviour on purpose (repeatable; --list-bugs)\n"
             "  --list-bugs         print the bug names and what each breaks\n"
             "  --no-action NAME    leave an action out of hello (repeatable)\n"
@@ -97,12 +105,14 @@ static int rc_parse_args(int argc, char **argv, char *room, size_t roomlen)
         {"session", required_argument, NULL, 's'}, {"bug", required_argument, NULL, 'b'},
         {"list-bugs", no_argument, NULL, 'L'},     {"no-action", required_argument, NULL, 'n'},
         {"verbose", no_argument, NULL, 'v'},       {"version", no_argument, NULL, 'V'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'},          {"api-key", required_argument, NULL, 'k'},
+        {NULL, 0, NULL, 0},
     };
     rc_cfg.driver_url = rc_env("PARLEY_DRIVER_URL");
     rc_cfg.bridge_url = rc_env("PARLEY_URL");
     rc_cfg.session = rc_env("PARLEY_SESSION");
     rc_cfg.scenario = rc_env("PARLEY_SCENARIO");
+    rc_cfg.api_key = rc_env("DASHSCOPE_API_KEY");
     opterr = 0;
     int c, i;
     while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
@@ -115,6 +125,9 @@ static int rc_parse_args(int argc, char **argv, char *room, size_t roomlen)
             break;
         case 's':
             rc_cfg.session = optarg;
+            break;
+        case 'k':
+            rc_cfg.api_key = optarg;
             break;
         case 'v':
             rc_cfg.verbose = 1;
@@ -157,15 +170,22 @@ static int rc_parse_args(int argc, char **argv, char *room, size_t roomlen)
         return rc_usage_error("no driver URL: set PARLEY_DRIVER_URL or use --driver%s", "");
     if (rc_ws_parse_url(rc_cfg.driver_url, &tls, host, sizeof host, &port, path, sizeof path))
         return rc_usage_error("bad driver URL '%s' (want ws://host:port/path)", rc_cfg.driver_url);
+    if (!rc_cfg.api_key || !*rc_cfg.api_key)
+        rc_cfg.api_key = RC_DEFAULT_API_KEY;
     if (rc_cfg.bridge_url) {
         char user[300];
         if (rc_ws_parse_url(rc_cfg.bridge_url, &tls, host, sizeof host, &port, path, sizeof path))
-            return rc_usage_error("bad bridge URL '%s' (want ws://host:port/aicall/room?…)",
+            return rc_usage_error("bad URL '%s' (want ws://host:port/aicall/room?… or "
+                                  "ws://host:port/api-ws/v1/inference)",
                                   rc_cfg.bridge_url);
-        if (rc_ws_url_param(rc_cfg.bridge_url, "user", user, sizeof user) || strlen(user) > 256)
+        /* a room bridge URL (aicall) names our user; the bailian endpoint takes none */
+        if (strncmp(path, "/aicall/", 8) == 0 &&
+            (rc_ws_url_param(rc_cfg.bridge_url, "user", user, sizeof user) || strlen(user) > 256))
             return rc_usage_error("the bridge URL '%s' needs user=U (1-256 bytes)",
                                   rc_cfg.bridge_url);
-        if (!rc_cfg.session && !rc_ws_url_param(rc_cfg.bridge_url, "room", room, roomlen))
+        if (!rc_cfg.session && (!rc_ws_url_param(rc_cfg.bridge_url, "room", room, roomlen) ||
+                                !rc_ws_url_param(rc_cfg.bridge_url, "parley_session", room,
+                                                 roomlen)))
             rc_cfg.session = room;
     }
     return -1;
@@ -178,6 +198,7 @@ static cJSON *rc_hello(void)
     cJSON_AddStringToObject(h, "version", RC_VERSION);
     cJSON *dialects = cJSON_AddArrayToObject(h, "dialects");
     cJSON_AddItemToArray(dialects, cJSON_CreateString("aicall"));
+    cJSON_AddItemToArray(dialects, cJSON_CreateString("bailian"));
     cJSON_AddItemToObject(h, "actions", rc_actions_hello(rc_cfg.no_actions));
     if (rc_cfg.session)
         cJSON_AddStringToObject(h, "session", rc_cfg.session);
@@ -188,7 +209,7 @@ static void rc_log_start(void)
 {
     char bugs[512];
     rc_bugs_names(rc_cfg.bugs, bugs, sizeof bugs);
-    rc_log("%s %s: driver %s, bridge %s, session %s%s%s%s%s", RC_CLIENT_NAME, RC_VERSION,
+    rc_log("%s %s: driver %s, url %s, session %s%s%s%s%s", RC_CLIENT_NAME, RC_VERSION,
            rc_cfg.driver_url, rc_cfg.bridge_url ? rc_cfg.bridge_url : "(none)",
            rc_cfg.session ? rc_cfg.session : "(none)", rc_cfg.scenario ? ", scenario " : "",
            rc_cfg.scenario ? rc_cfg.scenario : "", bugs[0] ? ", BUGS ON: " : "", bugs);
@@ -216,6 +237,10 @@ static int rc_run(rc_net *net, rc_driver *d)
 int main(int argc, char **argv)
 {
     char room[300] = "", err[512];
+    if (rc_action_count() > 64) { /* rc_cfg.no_actions is a 64-bit mask */
+        fprintf(stderr, "refclient: %d actions, at most 64\n", rc_action_count());
+        return RC_EXIT_USAGE;
+    }
     int rc = rc_parse_args(argc, argv, room, sizeof room);
     if (rc >= 0)
         return rc;
@@ -227,21 +252,24 @@ int main(int argc, char **argv)
         rc_log("%s", err);
         return RC_EXIT_CONNECT;
     }
-    rc_aicall *a = rc_aicall_new(net, rc_cfg.bridge_url);
-    static const rc_driver_ops driver_ops = {rc_aicall_drive};
+    rc_app app = {rc_aicall_new(net, rc_cfg.bridge_url),
+                  rc_bailian_new(net, rc_cfg.bridge_url, rc_cfg.api_key)};
+    static const rc_driver_ops driver_ops = {rc_app_drive};
     rc_driver *d =
-        rc_driver_open(net, rc_cfg.driver_url, rc_hello(), &driver_ops, a, err, sizeof err);
+        rc_driver_open(net, rc_cfg.driver_url, rc_hello(), &driver_ops, &app, err, sizeof err);
     if (!d) {
         rc_log("driver: %s", err);
         rc = RC_EXIT_CONNECT;
     } else {
-        rc_aicall_set_driver(a, d);
+        rc_aicall_set_driver(app.aicall, d);
+        rc_bailian_set_driver(app.bailian, d);
         rc = rc_run(net, d);
     }
 
-    /* Clean shutdown: the bridge and the driver channel close (their queues go out first),
-     * lws gets a moment for the close frames, then everything is freed. */
-    rc_aicall_free(a);
+    /* Clean shutdown: the bridge, the dialog and the driver channel close (their queues go out
+     * first), lws gets a moment for the close frames, then everything is freed. */
+    rc_aicall_free(app.aicall);
+    rc_bailian_free(app.bailian);
     rc_driver_free(d, rc_signal_got ? 1001 : 1000);
     int64_t deadline = rc_now_us() + RC_DRAIN_US;
     while (rc_net_live(net) && rc_now_us() < deadline)

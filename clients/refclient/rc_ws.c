@@ -2,8 +2,10 @@
  *
  * Every connection is an rc_ws handed to lws as the wsi's user data (ci.userdata), so the
  * one protocol callback finds it. Incoming fragments are reassembled up to RC_WS_MAX_MESSAGE;
- * outgoing messages wait in a FIFO of malloc'd blocks with LWS_PRE headroom, one written per
- * WRITEABLE callback (lws' rule), at most RC_WS_MAX_QUEUE_* of them. An rc_ws is freed when lws
+ * outgoing messages (text or binary) wait in a FIFO of malloc'd blocks with LWS_PRE headroom,
+ * one written per WRITEABLE callback (lws' rule), at most RC_WS_MAX_QUEUE_* of them. A message
+ * lws cannot write whole at once is kept by lws, which asks for no WRITEABLE until it is out.
+ * An optional Authorization header goes on the upgrade request (APPEND_HANDSHAKE_HEADER). An rc_ws is freed when lws
  * says the connection is gone (CONNECTION_ERROR, CLOSED, or WSI_DESTROY as a last resort). */
 #include "rc_ws.h"
 
@@ -19,6 +21,7 @@
 typedef struct rc_ws_frame {
     struct rc_ws_frame *next;
     size_t len;
+    int binary;
     unsigned char data[]; /* LWS_PRE + len */
 } rc_ws_frame;
 
@@ -28,6 +31,8 @@ struct rc_ws {
     char name[16];
     const rc_ws_ops *ops; /* NULL once the owner has let go */
     void *user;
+    char *authorization; /* the upgrade's Authorization header value, or NULL */
+    void (*on_binary)(void *user, const unsigned char *data, size_t len);
     rc_ws *prev, *next; /* rc_net's list */
     /* the incoming message being reassembled */
     char *rx;
@@ -69,6 +74,7 @@ static void rc_ws_free(rc_ws *w)
         free(f);
     }
     free(w->rx);
+    free(w->authorization);
     free(w);
 }
 
@@ -108,6 +114,8 @@ static void rc_ws_deliver(rc_ws *w)
     if (w->rx_over)
         rc_log("%s: dropped an incoming message of %zu bytes (limit %d)", w->name, w->rx_total,
                RC_WS_MAX_MESSAGE);
+    else if (w->rx_binary && w->ops && w->on_binary)
+        w->on_binary(w->user, (const unsigned char *)(w->rx ? w->rx : ""), w->rx_len);
     else if (w->rx_binary)
         rc_log("%s: dropped a binary message of %zu bytes (text only)", w->name, w->rx_len);
     else if (w->ops && w->ops->on_text)
@@ -156,7 +164,8 @@ static int rc_ws_writeable(rc_ws *w)
                          (unsigned char *)w->close_reason, strlen(w->close_reason));
         return -1; /* lws sends the close frame and waits for the peer's */
     }
-    int n = lws_write(w->wsi, f->data + LWS_PRE, f->len, LWS_WRITE_TEXT);
+    int n = lws_write(w->wsi, f->data + LWS_PRE, f->len,
+                      f->binary ? LWS_WRITE_BINARY : LWS_WRITE_TEXT);
     w->head = f->next;
     if (!w->head)
         w->tail = NULL;
@@ -193,6 +202,15 @@ static int rc_ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *use
         if (w)
             rc_ws_established(w);
         return 0;
+    case LWS_CALLBACK_CLIENT_APPEND_HANDSHAKE_HEADER:
+        if (w && w->authorization) {
+            unsigned char **p = in, *end = *p + len;
+            if (lws_add_http_header_by_name(wsi, (const unsigned char *)"Authorization:",
+                                            (const unsigned char *)w->authorization,
+                                            (int)strlen(w->authorization), p, end))
+                return -1;
+        }
+        return 0;
     case LWS_CALLBACK_CLIENT_RECEIVE:
         if (w)
             rc_ws_receive(w, in, len);
@@ -221,7 +239,7 @@ static int rc_ws_cb(struct lws *wsi, enum lws_callback_reasons reason, void *use
     }
 }
 
-int rc_ws_send(rc_ws *w, const char *text, size_t len)
+static int rc_ws_queue(rc_ws *w, const void *data, size_t len, int binary)
 {
     if (w->closing || !w->wsi)
         return -1;
@@ -233,7 +251,8 @@ int rc_ws_send(rc_ws *w, const char *text, size_t len)
     rc_ws_frame *f = rc_xmalloc(sizeof *f + LWS_PRE + len);
     f->next = NULL;
     f->len = len;
-    memcpy(f->data + LWS_PRE, text, len);
+    f->binary = binary;
+    memcpy(f->data + LWS_PRE, data, len);
     if (w->tail)
         w->tail->next = f;
     else
@@ -241,10 +260,28 @@ int rc_ws_send(rc_ws *w, const char *text, size_t len)
     w->tail = f;
     w->q_bytes += len;
     w->q_frames++;
-    rc_debug("%s > %.*s", w->name, (int)(len > 2000 ? 2000 : len), text);
+    if (binary)
+        rc_debug("%s > [binary, %zu bytes]", w->name, len);
+    else
+        rc_debug("%s > %.*s", w->name, (int)(len > 2000 ? 2000 : len), (const char *)data);
     if (w->open)
         lws_callback_on_writable(w->wsi);
     return 0;
+}
+
+int rc_ws_send(rc_ws *w, const char *text, size_t len)
+{
+    return rc_ws_queue(w, text, len, 0);
+}
+
+int rc_ws_send_binary(rc_ws *w, const void *data, size_t len)
+{
+    return rc_ws_queue(w, data, len, 1);
+}
+
+size_t rc_ws_queued_bytes(const rc_ws *w)
+{
+    return w->q_bytes;
 }
 
 void rc_ws_close(rc_ws *w, int code, const char *reason)
@@ -356,6 +393,12 @@ int rc_ws_url_param(const char *url, const char *name, char *out, size_t outlen)
 rc_ws *rc_ws_open(rc_net *n, const char *url, const char *name, const rc_ws_ops *ops, void *user,
                   char *err, size_t errlen)
 {
+    return rc_ws_open_ex(n, url, name, ops, NULL, user, err, errlen);
+}
+
+rc_ws *rc_ws_open_ex(rc_net *n, const char *url, const char *name, const rc_ws_ops *ops,
+                     const rc_ws_extra *extra, void *user, char *err, size_t errlen)
+{
     char host[256], path[2048];
     int tls, port;
     if (rc_ws_parse_url(url, &tls, host, sizeof host, &port, path, sizeof path)) {
@@ -367,6 +410,10 @@ rc_ws *rc_ws_open(rc_net *n, const char *url, const char *name, const rc_ws_ops 
     snprintf(w->name, sizeof w->name, "%s", name);
     w->ops = ops;
     w->user = user;
+    if (extra && extra->authorization)
+        w->authorization = rc_xstrdup(extra->authorization);
+    if (extra)
+        w->on_binary = extra->on_binary;
     w->next = n->conns;
     if (n->conns)
         n->conns->prev = w;

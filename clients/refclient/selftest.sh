@@ -468,7 +468,7 @@ expect_code() {
 }
 expect_code 0 "--version" "$REFCLIENT" --version
 expect_code 0 "--list-bugs" "$REFCLIENT" --list-bugs
-[[ $(wc -l <"$TMP/out") -eq 18 ]] && ok "$CASE: 18 bugs listed" || bad "$CASE: --list-bugs: $(wc -l <"$TMP/out") lines"
+[[ $(wc -l <"$TMP/out") -eq 24 ]] && ok "$CASE: 24 bugs listed" || bad "$CASE: --list-bugs: $(wc -l <"$TMP/out") lines"
 expect_code 0 "--help" "$REFCLIENT" --help
 expect_code 2 "unknown bug" "$REFCLIENT" --driver ws://127.0.0.1:1/x --bug no-such-bug
 grep -q 'no-mute-on-enable' "$TMP/err" && ok "$CASE: unknown bug lists the bugs" || bad "$CASE: unknown bug: $(cat "$TMP/err")"
@@ -477,11 +477,13 @@ expect_code 2 "no driver URL" env -u PARLEY_DRIVER_URL "$REFCLIENT"
 expect_code 2 "bridge URL without user=" "$REFCLIENT" --driver ws://127.0.0.1:1/x --url 'ws://127.0.0.1:1/aicall/room?room=r'
 expect_code 2 "stray argument" "$REFCLIENT" --driver ws://127.0.0.1:1/x extra
 expect_code 3 "nobody listening on the driver URL" "$REFCLIENT" --driver ws://127.0.0.1:1/_parley/driver
+expect_code 3 "a bailian URL needs no user= (then: nobody listening)" "$REFCLIENT" \
+  --driver ws://127.0.0.1:1/_parley/driver --url 'ws://127.0.0.1:1/api-ws/v1/inference?parley_session=s1'
 
 CASE="--no-action"
-if case_begin "$CASE" --no-action pushToTalkButton --no-action reconnect; then
+if case_begin "$CASE" --no-action pushToTalkButton --no-action reconnect --no-action startVideoStream; then
   hello=$(api GET /drivers)
-  jtrue "$hello" '"pushToTalkButton" not in d[0]["hello"]["actions"] and "reconnect" not in d[0]["hello"]["actions"] and len(d[0]["hello"]["actions"]) == 26' \
+  jtrue "$hello" '"pushToTalkButton" not in d[0]["hello"]["actions"] and "reconnect" not in d[0]["hello"]["actions"] and "startVideoStream" not in d[0]["hello"]["actions"] and len(d[0]["hello"]["actions"]) == 44 and d[0]["hello"]["dialects"] == ["aicall", "bailian"]' \
     && ok "$CASE: left out of hello" || bad "$CASE: hello: $hello"
   reply=$(api POST /drivers/d1/drive '{"drive":"reconnect"}')
   jtrue "$reply" '"did not announce" in d["error"]' && ok "$CASE: parley refuses to drive it" \

@@ -67,7 +67,7 @@ enum {
 typedef enum { R_NONE, R_THINK, R_SPEAK, R_WAIT_END } round_phase;
 
 typedef struct {
-    int64_t think, chunk, partial, vad_silence, local_end_wait, audio_timeout,
+    int64_t open, think, chunk, partial, vad_silence, local_end_wait, audio_timeout,
         response_timeout, finish;
 } bailian_timing;
 
@@ -119,8 +119,8 @@ static const char *const default_replies[] = {
 /* ---- catalogues ---------------------------------------------------------------------- */
 
 static const pl_behaviour_info behaviours[] = {
-    {"start", 1, "run-task Start -> task-started {}, Started {dialog_id}, DialogStateChanged "
-                 "Listening"},
+    {"start", 1, "run-task Start -> task-started {}, then after timing.open Started {dialog_id} "
+                 "and DialogStateChanged Listening"},
     {"heartbeat", 1, "HeartBeat -> result-generated {event: HeartBeat}"},
     {"speech", 1,
      "SendSpeech -> SpeechStarted; StopSpeech -> SpeechContent {finished:true}, SpeechEnded and "
@@ -819,7 +819,7 @@ static void on_start(bailian_state *b, const cJSON *msg)
     if (!on(b, "start"))
         return;
     send_frame(b, server_frame(b, "task-started", NULL, NULL));
-    arm(b, SLOT_OPEN, 0);
+    arm(b, SLOT_OPEN, b->tm.open); /* the dialog opens a moment later, as a real one does */
 }
 
 /* Does text contain word (ASCII, any case)? */
@@ -984,6 +984,7 @@ static void *bailian_open(pl_session *s)
     b->s = s;
     b->p = pl_session_profile(s);
     const pl_profile *p = b->p;
+    b->tm.open = timing(p, "open", 50);
     b->tm.think = timing(p, "think", 300);
     b->tm.chunk = timing(p, "chunk", 40);
     b->tm.partial = timing(p, "partial", 300);

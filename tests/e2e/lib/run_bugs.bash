@@ -2,17 +2,21 @@
 # them side by side): for each --bug flag of the reference client in
 # tests/data/refclient/bugs.tsv, the aicall suite exits 1 and exactly the listed scenario
 # ids fail, each failure naming a rule or a step.
-# Needs SHARD (1 or 2) set by the caller.
+# Needs SHARD (1 or 2, of SHARDS, default 2) set by the caller; BUGS (the table, default
+# tests/data/refclient/bugs.tsv) and SUITE (default scenarios/aicall) may be set too.
 source "$(dirname "${BASH_SOURCE[0]}")/common.bash"
 REFCLIENT=${PARLEY_BUILD:-build}/refclient
+BUGS=${BUGS:-tests/data/refclient/bugs.tsv}
+SUITE=${SUITE:-scenarios/aicall}
+SHARDS=${SHARDS:-2}
 SCALE=${PARLEY_TIMEOUT_SCALE:-3}
 i=0
 while IFS=$'\t' read -r flag want; do
   [[ -z "$flag" || "$flag" == \#* ]] && continue
   i=$((i + 1))
-  (( i % 2 + 1 == SHARD )) || continue
+  (( i % SHARDS + 1 == SHARD )) || continue
   "$PARLEY" run --client "$REFCLIENT --bug $flag" --jobs 8 --timeout-scale "$SCALE" \
-    --junit "$TMP/$flag.xml" scenarios/aicall >"$TMP/out" 2>"$TMP/err"
+    --junit "$TMP/$flag.xml" "$SUITE" >"$TMP/out" 2>"$TMP/err"
   rc=$?
   if [[ $rc -eq 1 ]]; then ok "--bug $flag: exit 1"; else bad "--bug $flag: exit $rc, want 1"; tail -5 "$TMP/err"; fi
   got=$(grep -E '^\[[0-9]+/[0-9]+\] [^ ]+ (FAIL|ERROR) ' "$TMP/out" | awk '{print $2}' | LC_ALL=C sort | tr '\n' ' ')
@@ -30,5 +34,5 @@ while IFS=$'\t' read -r flag want; do
     grep -vE 'type="[a-z]+\.[a-z0-9_.]+"|message="step [0-9]+ \(' | head -3)
   if [[ -z "$unnamed" ]]; then ok "--bug $flag: each failure names its rule or step"; else
     bad "--bug $flag: a failure names neither rule nor step: $unnamed"; fi
-done <tests/data/refclient/bugs.tsv
+done <"$BUGS"
 finish

@@ -40,6 +40,23 @@ cJSON *pl_json_load_file(const char *path, char *err, size_t errlen)
     return doc;
 }
 
+const char *pl_json_kind(const cJSON *v)
+{
+    if (!v)
+        return "missing";
+    if (cJSON_IsNull(v))
+        return "null";
+    if (cJSON_IsBool(v))
+        return "a boolean";
+    if (cJSON_IsNumber(v))
+        return "a number";
+    if (cJSON_IsString(v))
+        return "a string";
+    if (cJSON_IsArray(v))
+        return "an array";
+    return "an object";
+}
+
 const char *pl_json_str(const cJSON *o, const char *key, const char *dflt)
 {
     const cJSON *v = cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;

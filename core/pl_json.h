@@ -26,6 +26,11 @@ cJSON *pl_json_load_file(const char *path, char *err, size_t errlen);
  * missing or not a string. Borrowed from o. */
 const char *pl_json_str(const cJSON *o, const char *key, const char *dflt);
 
+/* What v is, for messages: "missing" (NULL), "null", "a boolean", "a number", "a string",
+ * "an array" or "an object". (Scenario errors say "a list" / "a mapping" instead, for
+ * YAML authors: pl_scenario_type_name.) */
+const char *pl_json_kind(const cJSON *v);
+
 /* RFC 6901 JSON Pointer: "" is root itself, "/data/0/text" walks members and array
  * elements, "~1" and "~0" escape '/' and '~'. NULL when there is nothing there. */
 const cJSON *pl_json_pointer(const cJSON *root, const char *ptr);

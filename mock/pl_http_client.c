@@ -154,6 +154,30 @@ static int pl_http_client_cb(struct lws *wsi, enum lws_callback_reasons reason, 
 const struct lws_protocols pl_http_client_protocol = {
     "pl-http-client", pl_http_client_cb, 0, 0, 0, NULL, 0};
 
+int pl_http_client_info(struct lws_client_connect_info *ci, struct lws_context *ctx, char *parse,
+                        const char *plain, const char *tls, int insecure, char *path_buf,
+                        size_t path_len)
+{
+    const char *proto, *address, *path;
+    int port;
+    if (lws_parse_uri(parse, &proto, &address, &port, &path) ||
+        (strcmp(proto, plain) && strcmp(proto, tls)))
+        return -1;
+    snprintf(path_buf, path_len, "/%s", path);
+    memset(ci, 0, sizeof *ci);
+    ci->context = ctx;
+    ci->address = address;
+    ci->port = port;
+    ci->path = path_buf;
+    ci->host = address;
+    ci->origin = address;
+    ci->ssl_connection = strcmp(proto, tls) == 0 ? LCCSCF_USE_SSL : 0;
+    if (insecure)
+        ci->ssl_connection |= LCCSCF_ALLOW_SELFSIGNED | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
+                              LCCSCF_ALLOW_EXPIRED;
+    return 0;
+}
+
 int pl_http_client_start(struct lws_context *ctx, const pl_http_request *req, char *err,
                          size_t errlen)
 {
@@ -174,32 +198,18 @@ int pl_http_client_start(struct lws_context *ctx, const pl_http_request *req, ch
     j->done = req->done;
     j->user = req->user;
 
-    const char *proto, *address, *path;
-    int port;
     char *parse = pl_xstrdup(req->url);
-    if (lws_parse_uri(parse, &proto, &address, &port, &path) ||
-        (strcmp(proto, "http") && strcmp(proto, "https"))) {
+    char fullpath[2048];
+    struct lws_client_connect_info ci;
+    if (pl_http_client_info(&ci, ctx, parse, "http", "https", req->insecure, fullpath,
+                            sizeof fullpath)) {
         snprintf(err, errlen, "bad URL '%s' (want http:// or https://)", req->url);
         free(parse);
         pl_http_job_free(j);
         return -1;
     }
-    char fullpath[2048];
-    snprintf(fullpath, sizeof fullpath, "/%s", path);
-    struct lws_client_connect_info ci;
-    memset(&ci, 0, sizeof ci);
-    ci.context = ctx;
-    ci.address = address;
-    ci.port = port;
-    ci.path = fullpath;
-    ci.host = address;
-    ci.origin = address;
     ci.method = j->method;
-    ci.ssl_connection = strcmp(proto, "https") == 0 ? LCCSCF_USE_SSL : 0;
     ci.ssl_connection |= LCCSCF_HTTP_NO_FOLLOW_REDIRECT;
-    if (req->insecure)
-        ci.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
-                             LCCSCF_ALLOW_EXPIRED;
     ci.local_protocol_name = pl_http_client_protocol.name;
     ci.userdata = j;
     j->in_connect = 1;

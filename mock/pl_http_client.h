@@ -11,8 +11,7 @@
 
 #include <stddef.h>
 
-struct lws_context;
-struct lws_protocols;
+#include <libwebsockets.h>
 
 #define PL_HTTP_CLIENT_MAX_BODY (4 * 1024 * 1024)
 
@@ -37,6 +36,15 @@ typedef struct {
  * URL, cannot start); done is not called then. */
 int pl_http_client_start(struct lws_context *ctx, const pl_http_request *req, char *err,
                          size_t errlen);
+
+/* Fills ci for lws_client_connect_via_info from url: context, address, port, path (written
+ * to path_buf), host, origin, and TLS for scheme tls (with insecure: any certificate).
+ * parse is the caller's writable copy of url, which lws_parse_uri cuts in place; it must
+ * outlive the connect call. 0, or -1 when the scheme is neither plain nor tls. Shared by
+ * the HTTP client and the WebSocket client (mock/pl_wsclient.c). */
+int pl_http_client_info(struct lws_client_connect_info *ci, struct lws_context *ctx, char *parse,
+                        const char *plain, const char *tls, int insecure, char *path_buf,
+                        size_t path_len);
 
 /* The lws protocol the server must list so client callbacks reach this module. */
 extern const struct lws_protocols pl_http_client_protocol;

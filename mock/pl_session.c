@@ -221,6 +221,11 @@ void pl_session_finding(pl_session *s, const pl_finding *f)
     pl_session_commit(s, rec);
 }
 
+void pl_session_finding_fn(void *session, const pl_finding *f)
+{
+    pl_session_finding(session, f);
+}
+
 void pl_session_findingf(pl_session *s, const char *rule, pl_level level, const char *source,
                          const char *fmt, ...)
 {

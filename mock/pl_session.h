@@ -146,6 +146,8 @@ int pl_session_inject(pl_session *s, const char *from, const void *data, size_t 
 int pl_session_send_event(pl_session *s, cJSON *ev);
 void pl_session_timer(pl_session *s, int slot, int64_t delay_us);
 void pl_session_finding(pl_session *s, const pl_finding *f);
+/* pl_session_finding as a pl_finding_fn (user = the session), for the dialects' rules. */
+void pl_session_finding_fn(void *session, const pl_finding *f);
 /* Reports a finding from printf-style arguments. */
 void pl_session_findingf(pl_session *s, const char *rule, pl_level level, const char *source,
                          const char *fmt, ...) __attribute__((format(printf, 5, 6)));

@@ -11,6 +11,7 @@
 
 #include "core/pl_buf.h"
 #include "core/pl_log.h"
+#include "mock/pl_http_client.h"
 
 struct pl_wsclient {
     pl_wsio io; /* first: the session host */
@@ -120,11 +121,11 @@ const struct lws_protocols pl_wsclient_protocol = {"parley-wsclient", pl_wsclien
 pl_wsclient *pl_wsclient_connect(struct lws_context *ctx, const pl_wsclient_opts *o, char *err,
                                  size_t errlen)
 {
-    const char *proto, *address, *path;
-    int port;
     char *parse = pl_xstrdup(o->url);
-    if (lws_parse_uri(parse, &proto, &address, &port, &path) ||
-        (strcmp(proto, "ws") && strcmp(proto, "wss"))) {
+    char fullpath[2048];
+    struct lws_client_connect_info ci;
+    if (pl_http_client_info(&ci, ctx, parse, "ws", "wss", o->insecure, fullpath,
+                            sizeof fullpath)) {
         snprintf(err, errlen, "bad target URL '%s' (want ws:// or wss://)", o->url);
         free(parse);
         return NULL;
@@ -136,20 +137,6 @@ pl_wsclient *pl_wsclient_connect(struct lws_context *ctx, const pl_wsclient_opts
     c->o.url = c->url;
     c->o.authorization = c->authz;
     pl_wsio_init(&c->io, ctx, NULL, o->max_message, o->out_queue, "target");
-    char fullpath[2048];
-    snprintf(fullpath, sizeof fullpath, "/%s", path);
-    struct lws_client_connect_info ci;
-    memset(&ci, 0, sizeof ci);
-    ci.context = ctx;
-    ci.address = address;
-    ci.port = port;
-    ci.path = fullpath;
-    ci.host = address;
-    ci.origin = address;
-    ci.ssl_connection = strcmp(proto, "wss") == 0 ? LCCSCF_USE_SSL : 0;
-    if (o->insecure)
-        ci.ssl_connection |= LCCSCF_ALLOW_SELFSIGNED | LCCSCF_SKIP_SERVER_CERT_HOSTNAME_CHECK |
-                             LCCSCF_ALLOW_EXPIRED;
     ci.protocol = NULL; /* DashScope takes no subprotocol */
     ci.local_protocol_name = pl_wsclient_protocol.name;
     ci.userdata = c;

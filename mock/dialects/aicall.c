@@ -248,11 +248,6 @@ static char *aicall_encode(const cJSON *msg, size_t *len, int *binary)
 
 /* ---- small helpers ------------------------------------------------------------------- */
 
-static void emit(void *user, const pl_finding *f)
-{
-    pl_session_finding(user, f);
-}
-
 /* Session time, remembered for the close hook: after a disconnect the session has no host
  * clock any more. */
 static int64_t now(aicall_state *a)
@@ -753,9 +748,9 @@ static void aicall_message(void *st, pl_dir dir, const char *kind, const cJSON *
     int64_t t = now(a);
     (void)kind;
     if (msg)
-        pl_aicall_rules_message_checked(a->rules, dir, msg, schema_ok, t, emit, a->s);
+        pl_aicall_rules_message_checked(a->rules, dir, msg, schema_ok, t, pl_session_finding_fn, a->s);
     else
-        pl_aicall_rules_malformed(a->rules, dir, raw ? raw : "", raw ? len : 0, t, emit, a->s);
+        pl_aicall_rules_malformed(a->rules, dir, raw ? raw : "", raw ? len : 0, t, pl_session_finding_fn, a->s);
 }
 
 static void aicall_room(void *st, const char *op, const cJSON *frame)
@@ -773,10 +768,10 @@ static void aicall_room(void *st, const char *op, const cJSON *frame)
         pl_aicall_rules_room(a->rules,
                              op[0] == 'p' ? PL_AICALL_ROOM_AUDIO_PUBLISHED
                                           : PL_AICALL_ROOM_AUDIO_UNPUBLISHED,
-                             t, emit, a->s);
+                             t, pl_session_finding_fn, a->s);
         return;
     } else if (strcmp(op, "leave") == 0) {
-        pl_aicall_rules_room(a->rules, PL_AICALL_ROOM_LEFT, t, emit, a->s);
+        pl_aicall_rules_room(a->rules, PL_AICALL_ROOM_LEFT, t, pl_session_finding_fn, a->s);
         a->gone = 1; /* the user left: the agent stops (UserOfflineTimeout) */
         turn_drop(a);
         press_close(a);
@@ -787,7 +782,7 @@ static void aicall_room(void *st, const char *op, const cJSON *frame)
         return;
     }
     /* the agent hears the user only while the mic is unmuted and capturing */
-    pl_aicall_rules_mic(a->rules, a->mic_muted || !a->capturing, t, emit, a->s);
+    pl_aicall_rules_mic(a->rules, a->mic_muted || !a->capturing, t, pl_session_finding_fn, a->s);
 }
 
 static void aicall_behave(void *st, const char *kind, const cJSON *msg)
@@ -843,7 +838,7 @@ static void aicall_timer(void *st, int slot)
     case SLOT_LEAVE:
         send_event(a, "user_left", "reason", a->leave_reason ? a->leave_reason : "stop");
         a->gone = 1;
-        pl_aicall_rules_room(a->rules, PL_AICALL_ROOM_AGENT_LEFT, a->t_us, emit, a->s);
+        pl_aicall_rules_room(a->rules, PL_AICALL_ROOM_AGENT_LEFT, a->t_us, pl_session_finding_fn, a->s);
         break;
     case SLOT_IDLE:
         on_idle(a);
@@ -857,7 +852,7 @@ static void aicall_tick(void *st, int64_t now_us)
 {
     aicall_state *a = st;
     a->t_us = now_us;
-    pl_aicall_rules_tick(a->rules, now_us, emit, a->s);
+    pl_aicall_rules_tick(a->rules, now_us, pl_session_finding_fn, a->s);
 }
 
 static void aicall_close(void *st)
@@ -865,7 +860,7 @@ static void aicall_close(void *st)
     aicall_state *a = st;
     if (!a)
         return;
-    pl_aicall_rules_tick(a->rules, a->t_us, emit, a->s); /* deadlines passed by then */
+    pl_aicall_rules_tick(a->rules, a->t_us, pl_session_finding_fn, a->s); /* deadlines passed by then */
     pl_aicall_rules_free(a->rules);
     free(a->reply);
     free(a);

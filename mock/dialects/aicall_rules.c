@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "core/pl_buf.h"
+#include "core/pl_json.h"
 
 #define RING_CAP 8
 #define MIC_CAP 4
@@ -565,23 +566,6 @@ static int str_eq(const pl_aicall_rules_str *d, const char *s)
     return d->set && d->hash == hash_str(s) && strncmp(d->text, s, sizeof d->text - 1) == 0;
 }
 
-static const char *json_kind(const cJSON *v)
-{
-    if (!v)
-        return "missing";
-    if (cJSON_IsNull(v))
-        return "null";
-    if (cJSON_IsBool(v))
-        return "a boolean";
-    if (cJSON_IsNumber(v))
-        return "a number";
-    if (cJSON_IsString(v))
-        return "a string";
-    if (cJSON_IsArray(v))
-        return "an array";
-    return "an object";
-}
-
 static int json_int64(const cJSON *v, int64_t *out)
 {
     if (!cJSON_IsNumber(v))
@@ -616,7 +600,7 @@ static void bad_field(pl_aicall_rules *r, const pl_aicall_rules_msg *m, const ch
 {
     if (!m->data_bad)
         report(r, R_FIELD, "%d %s: data.%s is %s, expected %s", m->type, type_name(m->type), name,
-               json_kind(v), want);
+               pl_json_kind(v), want);
 }
 
 static int field_bool(pl_aicall_rules *r, const pl_aicall_rules_msg *m, const char *name, int *out)
@@ -793,8 +777,8 @@ static void check_ids(pl_aicall_rules *r, pl_dir dir, const cJSON *msg, int type
         report(r, R_IDS_MISSING,
                "%d %s from the %s: senderId is %s, receiverId is %s; both "
                "should be strings",
-               type, type_name(type), side(dir), cJSON_IsString(s) ? "a string" : json_kind(s),
-               cJSON_IsString(rc) ? "a string" : json_kind(rc));
+               type, type_name(type), side(dir), cJSON_IsString(s) ? "a string" : pl_json_kind(s),
+               cJSON_IsString(rc) ? "a string" : pl_json_kind(rc));
     if (cJSON_IsString(s)) {
         pl_aicall_rules_str *me = &r->sender[dir];
         if (me->set && !str_eq(me, s->valuestring))
@@ -830,13 +814,13 @@ static void check_data(pl_aicall_rules *r, pl_dir dir, const cJSON *msg, pl_aica
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(msg, "data");
     if (d && !cJSON_IsObject(d) && !cJSON_IsNull(d)) {
         report(r, R_DATA_NOT_OBJECT, "%d %s from the %s: data is %s, expected an object", m->type,
-               type_name(m->type), side(dir), json_kind(d));
+               type_name(m->type), side(dir), pl_json_kind(d));
         m->data_bad = 1;
     } else if (dir == PL_DIR_A2C && !cJSON_IsObject(d)) {
         report(r, R_DATA_MISSING,
                "%d %s from the agent: data is %s; Android 1.8 drops agent "
                "messages without a data object (send {} at least)",
-               m->type, type_name(m->type), json_kind(d));
+               m->type, type_name(m->type), pl_json_kind(d));
     }
     m->data = cJSON_IsObject(d) ? d : NULL;
 }
@@ -973,7 +957,7 @@ static void check_json_string(pl_aicall_rules *r, const pl_aicall_rules_msg *m, 
     if (!j || (want_object && !cJSON_IsObject(j)))
         report(r, rule, "%d %s: data.%s \"%.60s%s\" is %s, expected a JSON-encoded %s", m->type,
                type_name(m->type), name, s, strlen(s) > 60 ? "…" : "",
-               j ? json_kind(j) : "not valid JSON", want_object ? "object" : "value");
+               j ? pl_json_kind(j) : "not valid JSON", want_object ? "object" : "value");
     cJSON_Delete(j);
 }
 
@@ -1217,7 +1201,7 @@ static void on_message(pl_aicall_rules *r, pl_dir dir, const cJSON *msg, int64_t
 {
     if (!cJSON_IsObject(msg)) {
         report(r, R_NOT_OBJECT, "%s message is %s JSON value, not an object", side(dir),
-               json_kind(msg));
+               pl_json_kind(msg));
         return;
     }
     const cJSON *type = cJSON_GetObjectItemCaseSensitive(msg, "type");
@@ -1228,7 +1212,7 @@ static void on_message(pl_aicall_rules *r, pl_dir dir, const cJSON *msg, int64_t
     int64_t ty;
     if (!json_int64(type, &ty)) {
         report(r, R_TYPE_INVALID, "%s message: type is %s%s, expected an integer message type",
-               side(dir), json_kind(type), cJSON_IsNumber(type) ? " that is not an integer" : "");
+               side(dir), pl_json_kind(type), cJSON_IsNumber(type) ? " that is not an integer" : "");
         return;
     }
     if (dir == PL_DIR_C2A)

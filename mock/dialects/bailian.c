@@ -374,11 +374,6 @@ static int bailian_accept(const pl_profile *p, const char *authorization, char *
 
 /* ---- small helpers ------------------------------------------------------------------- */
 
-static void emit(void *user, const pl_finding *f)
-{
-    pl_session_finding(user, f);
-}
-
 static int64_t now(bailian_state *b)
 {
     b->t_us = pl_session_now(b->s);
@@ -1010,7 +1005,7 @@ static void bailian_message(void *st, pl_dir dir, const char *kind, const cJSON 
 {
     bailian_state *b = st;
     now(b);
-    pl_bailian_rules_message(b->rules, dir, kind, msg, raw, len, schema_ok, b->t_us, emit, b->s);
+    pl_bailian_rules_message(b->rules, dir, kind, msg, raw, len, schema_ok, b->t_us, pl_session_finding_fn, b->s);
     if (dir != PL_DIR_A2C || pl_session_peer_is_agent(b->s))
         return;
     /* What the agent sends (the default behaviour or a scenario): the gateway's silence
@@ -1106,7 +1101,7 @@ static void bailian_tick(void *st, int64_t now_us)
 {
     bailian_state *b = st;
     b->t_us = now_us;
-    pl_bailian_rules_tick(b->rules, now_us, emit, b->s);
+    pl_bailian_rules_tick(b->rules, now_us, pl_session_finding_fn, b->s);
 }
 
 static void bailian_close(void *st)
@@ -1114,8 +1109,8 @@ static void bailian_close(void *st)
     bailian_state *b = st;
     if (!b)
         return;
-    pl_bailian_rules_tick(b->rules, b->t_us, emit, b->s);
-    pl_bailian_rules_closed(b->rules, pl_session_close_code(b->s), b->t_us, emit, b->s);
+    pl_bailian_rules_tick(b->rules, b->t_us, pl_session_finding_fn, b->s);
+    pl_bailian_rules_closed(b->rules, pl_session_close_code(b->s), b->t_us, pl_session_finding_fn, b->s);
     pl_bailian_rules_free(b->rules);
     free(b->reply);
     free(b->commands);

@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "core/pl_buf.h"
+#include "core/pl_json.h"
 #include "core/pl_crypto.h"
 
 #define TEXT_KEEP 48     /* task_id and round texts keep this many bytes for messages */
@@ -422,23 +423,6 @@ static const char *get_str(const cJSON *o, const char *name)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-static const char *json_kind(const cJSON *v)
-{
-    if (!v)
-        return "missing";
-    if (cJSON_IsNull(v))
-        return "null";
-    if (cJSON_IsBool(v))
-        return "a boolean";
-    if (cJSON_IsNumber(v))
-        return "a number";
-    if (cJSON_IsString(v))
-        return "a string";
-    if (cJSON_IsArray(v))
-        return "an array";
-    return "an object";
-}
-
 /* Copies s (len bytes) into out (cap bytes, at least 4) for a message: cut on a UTF-8
  * boundary, control bytes as '?', "…" when shortened. */
 static const char *quote_cap(char *out, size_t cap, const char *s, size_t len)
@@ -470,7 +454,7 @@ static const char *describe(char out[QUOTE + 2], const cJSON *v)
 {
     char q[QUOTE];
     if (!cJSON_IsString(v))
-        return json_kind(v);
+        return pl_json_kind(v);
     snprintf(out, QUOTE + 2, "\"%s\"", quote(q, v->valuestring));
     return out;
 }
@@ -802,7 +786,7 @@ static void check_image(pl_bailian_rules *r, int idx, int k, const cJSON *img)
         return;
     if (!cJSON_IsString(value)) {
         report_shape(r, R_FORMAT, "image %d of %s: value is %s, expected a base64 string", idx,
-                     where, json_kind(value));
+                     where, pl_json_kind(value));
         return;
     }
     check_image_data(r, idx, where, value->valuestring);
@@ -932,7 +916,7 @@ static void check_header(pl_bailian_rules *r, const cJSON *header)
     if (!cJSON_IsObject(header)) {
         report_shape(r, R_HEADER,
                      "client header is %s, expected an object {action, task_id, streaming}",
-                     json_kind(header));
+                     pl_json_kind(header));
         return;
     }
     const cJSON *action = get(header, "action"), *tid = get(header, "task_id");
@@ -947,7 +931,7 @@ static void check_header(pl_bailian_rules *r, const cJSON *header)
         snprintf(why + n, sizeof why - n,
                  "%sheader.task_id is %s, expected a non-empty string "
                  "(the client-generated id of this connection)",
-                 n ? "; " : "", cJSON_IsString(tid) ? "empty" : json_kind(tid));
+                 n ? "; " : "", cJSON_IsString(tid) ? "empty" : pl_json_kind(tid));
     }
     if (why[0])
         report_shape(r, R_HEADER, "%s", why);
@@ -962,7 +946,7 @@ static int client_envelope(pl_bailian_rules *r, const cJSON *msg)
 {
     char d[QUOTE + 2];
     if (!cJSON_IsObject(msg)) {
-        report(r, R_MALFORMED, "client text frame is %s JSON value, not an object", json_kind(msg));
+        report(r, R_MALFORMED, "client text frame is %s JSON value, not an object", pl_json_kind(msg));
         return -1;
     }
     const cJSON *header = get(msg, "header");
@@ -983,7 +967,7 @@ static int client_envelope(pl_bailian_rules *r, const cJSON *msg)
         report(r, R_MALFORMED,
                "client frame without a directive: %s is %s, expected payload.input.directive "
                "naming one of the 11 directives",
-               where, json_kind(v));
+               where, pl_json_kind(v));
         return -1;
     }
     check_header(r, header);
@@ -1149,7 +1133,7 @@ static void check_respond_type(pl_bailian_rules *r, const cJSON *input)
         report_shape(r, R_RESPOND_TYPE,
                      "RequestToRespond text is %s, expected a string (\"\" when images or "
                      "biz_params carry the request)",
-                     json_kind(text));
+                     pl_json_kind(text));
 }
 
 static void on_request_to_respond(pl_bailian_rules *r, const cJSON *msg, int64_t t)
@@ -1281,7 +1265,7 @@ static int server_envelope(pl_bailian_rules *r, const cJSON *msg, const cJSON **
     *output = NULL;
     if (!cJSON_IsObject(msg)) {
         report_shape(r, R_EVENT_ENV, "agent text frame is %s JSON value, not an object",
-                     json_kind(msg));
+                     pl_json_kind(msg));
         return -1;
     }
     const cJSON *header = get(msg, "header"), *ev = get(header, "event");
@@ -1291,7 +1275,7 @@ static int server_envelope(pl_bailian_rules *r, const cJSON *msg, const cJSON **
                      "agent frame: header%s is %s, expected task-started, result-generated, "
                      "task-finished or task-failed%s",
                      cJSON_IsObject(header) ? ".event" : "",
-                     cJSON_IsObject(header) ? describe(d, ev) : json_kind(header),
+                     cJSON_IsObject(header) ? describe(d, ev) : pl_json_kind(header),
                      get(get(get(msg, "payload"), "input"), "directive")
                          ? " (this is a client directive frame)"
                          : "");
@@ -1302,7 +1286,7 @@ static int server_envelope(pl_bailian_rules *r, const cJSON *msg, const cJSON **
         report_shape(r, R_EVENT_ENV,
                      "%s frame: payload is %s, expected an object (Python fails on a frame "
                      "without payload, Java reports MessageFormatError)",
-                     header_events[h], json_kind(payload));
+                     header_events[h], pl_json_kind(payload));
         return h == H_RESULT ? -1 : h;
     }
     *output = get(payload, "output");
@@ -1310,7 +1294,7 @@ static int server_envelope(pl_bailian_rules *r, const cJSON *msg, const cJSON **
         report_shape(r, R_EVENT_ENV,
                      "result-generated frame without payload.output.event string (%s is %s)",
                      cJSON_IsObject(*output) ? "output.event" : "payload.output",
-                     json_kind(cJSON_IsObject(*output) ? get(*output, "event") : *output));
+                     pl_json_kind(cJSON_IsObject(*output) ? get(*output, "event") : *output));
         return -1;
     }
     return h;

@@ -361,7 +361,8 @@ static void pl_admin_hook(pl_admin_req *r)
     int status = 404;
     char *body = NULL;
     const char *ctype = NULL;
-    if (pl_server_http_hook(r->srv, &q, &status, &body, &ctype)) {
+    if (pl_server_http_hook(r->srv, &q, &status, &body, &ctype) ||
+        pl_server_cloud_http(r->srv, &q, &status, &body, &ctype)) {
         pl_admin_respond_raw(r, (unsigned)status, body ? body : pl_xstrdup(""),
                              body ? strlen(body) : 0, ctype);
         return;

@@ -10,13 +10,7 @@
 
 extern const pl_dialect pl_dialect_aicall;
 extern const pl_dialect pl_dialect_bailian;
-
-static const pl_dialect pl_dialect_trtc_info = {
-    .id = "trtc",
-    .vendor = "Tencent TRTC AI conversation: cloud APIs, custom messages, callbacks 901-909",
-    .transport = "HTTP (TC3-HMAC-SHA256), webhooks, RTC custom cmd -> room bridge /trtc/room",
-    .seed = "001",
-};
+extern const pl_dialect pl_dialect_trtc;
 
 static const pl_dialect pl_dialect_volc_info = {
     .id = "volc",
@@ -26,7 +20,7 @@ static const pl_dialect pl_dialect_volc_info = {
 };
 
 static const pl_dialect *const pl_dialects[] = {
-    &pl_dialect_bailian, &pl_dialect_aicall, &pl_dialect_trtc_info, &pl_dialect_volc_info,
+    &pl_dialect_bailian, &pl_dialect_aicall, &pl_dialect_trtc, &pl_dialect_volc_info,
     NULL,
 };
 

@@ -27,6 +27,8 @@
 
 typedef struct pl_session pl_session;
 typedef struct pl_profile pl_profile;
+typedef struct pl_server pl_server;
+typedef struct pl_server_http_req pl_server_http_req;
 
 /* One switchable default auto-response (a profile's `behaviour:` map or a scenario's
  * `behaviour` step turns it off or on by name). */
@@ -83,7 +85,8 @@ typedef struct pl_dialect {
      * decode failed; schema_ok is 0 when the schema layer already reported this message's
      * shape (so the rules do not report the same field twice), 1 when it passed, -1 when
      * no schema applies. room: a room op of the bridge (publish, unpublish, audio_capture,
-     * mute_local_mic, leave) as the client sent it. behave: the default behaviour for a
+     * mute_local_mic, leave) as the client sent it, and the frame of every payload op
+     * (op = bridge_op) just before its payload is judged (trtc checks cmdId there). behave: the default behaviour for a
      * client message (agent role only; runs after message()). timer: a slot armed with
      * pl_session_timer() fired. tick: about once a second, for deadline rules. close: the
      * session is over (the peer left or disconnected); run end-of-session rules and free
@@ -106,6 +109,27 @@ typedef struct pl_dialect {
      * stay as written, so a wrong value can still be sent on purpose. *from is set to the
      * agent's id when NULL. May be NULL. */
     void (*complete)(void *st, cJSON *msg, const char **from);
+    /* frame_out: members the dialect adds to every payload event it sends on the room
+     * bridge ({"event":"custom_cmd","cmdId":1,…}: trtc). May be NULL. */
+    void (*frame_out)(void *st, cJSON *frame);
+    /* act: something the agent does on request, outside the message flow (a scenario's
+     * `act` step, the admin API): trtc `leave {code}`, `say {text}`. 0, or -1 with err set
+     * (unknown act, bad args, nothing to act on). acts lists them. May be NULL. */
+    int (*act)(void *st, const char *name, const cJSON *args, char *err, size_t errlen);
+    const pl_api_info *acts;
+
+    /* The server-wide part of a dialect whose vendor has cloud APIs and webhooks beside the
+     * room (trtc, volc): cloud_new is called once per server after the context exists and
+     * returns the dialect's server state (its tasks); sessions of the dialect reach it with
+     * pl_session_cloud(). cloud_http is offered every HTTP request outside /_parley/ that
+     * no scenario step took: returns 1 with *status, a malloc'd *body and a static
+     * *content_type when it is the dialect's API, else 0. cloud_free runs before the
+     * context is destroyed: it cancels its timers and requests and lets go of sessions.
+     * All may be NULL. */
+    void *(*cloud_new)(pl_server *srv);
+    int (*cloud_http)(void *cloud, const pl_server_http_req *req, int *status, char **body,
+                      const char **content_type);
+    void (*cloud_free)(void *cloud);
 } pl_dialect;
 
 /* NULL-terminated table in DESIGN §1 order. A dialect whose hooks are still NULL is

@@ -1,6 +1,7 @@
 /* pl_http_client.c — one-shot HTTP client requests on the lws loop (see pl_http_client.h). */
 #include "mock/pl_http_client.h"
 
+#include <ctype.h>
 #include <libwebsockets.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,10 +24,15 @@ typedef struct {
     pl_buf resp;
     pl_http_done_fn done;
     void *user;
+    pl_http_head_fn head;
+    struct lws *wsi;
+    lws_sorted_usec_list_t timeout; /* scheduled when the request has a timeout */
+    int64_t timeout_us;
 } pl_http_job;
 
 static void pl_http_job_free(pl_http_job *j)
 {
+    lws_sul_cancel(&j->timeout);
     free(j->url);
     free(j->method);
     free(j->content_type);
@@ -44,7 +50,21 @@ static void pl_http_job_finish(pl_http_job *j, int status, const char *error)
         return;
     j->finished = 1;
     pl_buf_reserve(&j->resp, 0);
+    lws_sul_cancel(&j->timeout);
     j->done(j->user, error ? -1 : status, j->resp.data, j->resp.len, error);
+}
+
+/* The whole answer did not come in time: report it, and have lws drop the connection (the
+ * job is freed when it closes). */
+static void pl_http_job_timeout(lws_sorted_usec_list_t *sul)
+{
+    pl_http_job *j = lws_container_of(sul, pl_http_job, timeout);
+    char msg[64];
+    snprintf(msg, sizeof msg, "timeout: no complete answer within %.1fs",
+             (double)j->timeout_us / 1e6);
+    pl_http_job_finish(j, -1, msg);
+    if (j->wsi)
+        lws_set_timeout(j->wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC);
 }
 
 static int pl_http_add_headers(struct lws *wsi, pl_http_job *j, unsigned char **p,
@@ -110,8 +130,19 @@ static int pl_http_client_cb(struct lws *wsi, enum lws_callback_reasons reason, 
     case LWS_CALLBACK_CLIENT_HTTP_WRITEABLE:
         return j ? pl_http_write_body(wsi, j) : 0;
     case LWS_CALLBACK_ESTABLISHED_CLIENT_HTTP:
-        if (j)
+        if (j) {
             j->status = (int)lws_http_client_http_response(wsi);
+            if (j->head) {
+                char ct[256] = "", te[64] = "";
+                if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_CONTENT_TYPE) > 0)
+                    lws_hdr_copy(wsi, ct, sizeof ct, WSI_TOKEN_HTTP_CONTENT_TYPE);
+                if (lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_TRANSFER_ENCODING) > 0)
+                    lws_hdr_copy(wsi, te, sizeof te, WSI_TOKEN_HTTP_TRANSFER_ENCODING);
+                for (char *c = te; *c; c++)
+                    *c = (char)tolower((unsigned char)*c);
+                j->head(j->user, j->status, ct, strstr(te, "chunked") != NULL);
+            }
+        }
         break;
     case LWS_CALLBACK_RECEIVE_CLIENT_HTTP_READ:
         if (!j)
@@ -142,6 +173,7 @@ static int pl_http_client_cb(struct lws *wsi, enum lws_callback_reasons reason, 
                                    ? (in ? (const char *)in : "connection failed")
                                    : "connection closed before the response completed");
             lws_set_wsi_user(wsi, NULL);
+            j->wsi = NULL;
             pl_http_job_free(j);
         }
         break;
@@ -197,6 +229,8 @@ int pl_http_client_start(struct lws_context *ctx, const pl_http_request *req, ch
     }
     j->done = req->done;
     j->user = req->user;
+    j->head = req->head;
+    j->timeout_us = req->timeout_us;
 
     char *parse = pl_xstrdup(req->url);
     char fullpath[2048];
@@ -216,10 +250,13 @@ int pl_http_client_start(struct lws_context *ctx, const pl_http_request *req, ch
     struct lws *got = lws_client_connect_via_info(&ci);
     j->in_connect = 0;
     free(parse);
+    j->wsi = got;
     if (!got || j->failed_early) {
         snprintf(err, errlen, "cannot start a connection to %s", req->url);
         pl_http_job_free(j);
         return -1;
     }
+    if (j->timeout_us > 0)
+        lws_sul_schedule(ctx, 0, &j->timeout, pl_http_job_timeout, j->timeout_us);
     return 0;
 }

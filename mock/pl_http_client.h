@@ -10,6 +10,7 @@
 #define PL_HTTP_CLIENT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <libwebsockets.h>
 
@@ -19,6 +20,10 @@
  * (valid during the call). */
 typedef void (*pl_http_done_fn)(void *user, int status, const char *body, size_t len,
                                 const char *error);
+
+/* Optional: the response's status line and headers arrived (before any body). content_type
+ * "" when none; chunked 1 when it came with Transfer-Encoding: chunked. */
+typedef void (*pl_http_head_fn)(void *user, int status, const char *content_type, int chunked);
 
 typedef struct {
     const char *method; /* "GET", "POST" */
@@ -30,6 +35,9 @@ typedef struct {
     int insecure; /* https: accept self-signed certificates and any host name */
     pl_http_done_fn done;
     void *user;
+    pl_http_head_fn head;   /* may be NULL */
+    int64_t timeout_us;     /* > 0: done with status -1 and "timeout" when the whole answer
+                               has not arrived by then; 0: lws's own timeouts only */
 } pl_http_request;
 
 /* Starts a request (everything is copied). Returns 0, or -1 with err set (bad

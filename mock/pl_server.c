@@ -24,6 +24,8 @@
 #include "mock/pl_ws.h"
 #include "mock/pl_wsclient.h"
 
+#define PL_SERVER_DIALECTS 8
+
 struct pl_server {
     struct lws_context *ctx;
     struct lws_vhost *vh;
@@ -44,6 +46,7 @@ struct pl_server {
     void *session_user;
     pl_server_http_fn http_fn;
     void *http_user;
+    void *clouds[PL_SERVER_DIALECTS]; /* by index in pl_dialect_all(): cloud_new's state */
 };
 
 void pl_server_on_session(pl_server *s, pl_server_session_fn fn, void *user)
@@ -68,6 +71,26 @@ int pl_server_http_hook(pl_server *s, const pl_server_http_req *req, int *status
                         const char **content_type)
 {
     return s->http_fn ? s->http_fn(s->http_user, req, status, body, content_type) : 0;
+}
+
+void *pl_server_cloud(pl_server *s, const pl_dialect *d)
+{
+    const pl_dialect *const *all = pl_dialect_all();
+    for (size_t i = 0; all[i] && i < PL_SERVER_DIALECTS; i++)
+        if (all[i] == d)
+            return s->clouds[i];
+    return NULL;
+}
+
+int pl_server_cloud_http(pl_server *s, const pl_server_http_req *req, int *status, char **body,
+                         const char **content_type)
+{
+    const pl_dialect *const *all = pl_dialect_all();
+    for (size_t i = 0; all[i] && i < PL_SERVER_DIALECTS; i++)
+        if (s->clouds[i] && all[i]->cloud_http &&
+            all[i]->cloud_http(s->clouds[i], req, status, body, content_type))
+            return 1;
+    return 0;
 }
 
 /* Per connection: HTTP request state or the WebSocket connection. */
@@ -251,6 +274,10 @@ pl_server *pl_server_new(const pl_server_opts *o, char *err, size_t errlen)
     }
     s->port = lws_get_vhost_listen_port(s->vh);
     lws_sul_schedule(s->ctx, 0, &s->tick, pl_server_tick, PL_SERVER_TICK_US);
+    const pl_dialect *const *all = pl_dialect_all();
+    for (size_t i = 0; all[i] && i < PL_SERVER_DIALECTS; i++)
+        if (pl_dialect_live(all[i]) && all[i]->cloud_new)
+            s->clouds[i] = all[i]->cloud_new(s);
     cJSON *rec = cJSON_CreateObject();
     cJSON_AddStringToObject(rec, "listen", s->host);
     cJSON_AddNumberToObject(rec, "port", s->port);
@@ -313,6 +340,12 @@ void pl_server_stop(pl_server *s)
         if (lws_service(s->ctx, 0) < 0)
             break;
     lws_sul_cancel(&s->tick);
+    const pl_dialect *const *all = pl_dialect_all();
+    for (size_t i = 0; all[i] && i < PL_SERVER_DIALECTS; i++)
+        if (s->clouds[i]) {
+            all[i]->cloud_free(s->clouds[i]);
+            s->clouds[i] = NULL;
+        }
     lws_context_destroy(s->ctx); /* closes what is left: those sessions retire too */
     s->ctx = NULL;
 }

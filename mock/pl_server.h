@@ -75,7 +75,7 @@ void pl_server_session_opts(pl_server *s, pl_session_opts *o);
  * this hook (the runner's expect_http steps; later the dialects' cloud APIs). It answers
  * synchronously: returns 1 with *status, a malloc'd *body (and its *content_type, static)
  * filled, or 0 to let the server answer 404. */
-typedef struct {
+typedef struct pl_server_http_req {
     const char *method, *path, *query; /* query without '?', "" when none */
     const char *body;
     size_t body_len;
@@ -89,6 +89,12 @@ typedef int (*pl_server_http_fn)(void *user, const pl_server_http_req *req, int 
 void pl_server_on_http(pl_server *s, pl_server_http_fn fn, void *user);
 int pl_server_http_hook(pl_server *s, const pl_server_http_req *req, int *status, char **body,
                         const char **content_type);
+
+/* The server state of a dialect with a cloud part (pl_dialect.cloud_new), or NULL. */
+void *pl_server_cloud(pl_server *s, const pl_dialect *d);
+/* Offers a request to every dialect's cloud_http (after the hook above declined it). */
+int pl_server_cloud_http(pl_server *s, const pl_server_http_req *req, int *status, char **body,
+                         const char **content_type);
 
 /* Adds a record to the trace if there is one; takes ownership of rec. */
 void pl_server_trace_record(pl_server *s, cJSON *rec);

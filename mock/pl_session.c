@@ -312,8 +312,25 @@ static void pl_session_cur_restore(pl_session *s, const pl_session_cur *c)
 
 /* Judges one payload: records it, checks schema and rules; for a client message in agent
  * role runs the default behaviour. msg may be given (already decoded) or NULL. */
+static void pl_session_judge_as(pl_session *s, pl_dir dir, const void *data, size_t len,
+                                int binary, const cJSON *given, const char *given_kind);
+
 static void pl_session_judge(pl_session *s, pl_dir dir, const void *data, size_t len, int binary,
                              const cJSON *given)
+{
+    pl_session_judge_as(s, dir, data, len, binary, given, NULL);
+}
+
+void pl_session_judge_json(pl_session *s, pl_dir dir, const char *kind, const cJSON *msg,
+                           const void *raw, size_t len)
+{
+    char *txt = raw ? NULL : cJSON_PrintUnformatted(msg);
+    pl_session_judge_as(s, dir, raw ? raw : txt, raw ? len : strlen(txt), 0, msg, kind);
+    free(txt);
+}
+
+static void pl_session_judge_as(pl_session *s, pl_dir dir, const void *data, size_t len,
+                                int binary, const cJSON *given, const char *given_kind)
 {
     pl_session_cur saved;
     pl_session_cur_save(s, &saved);
@@ -324,7 +341,9 @@ static void pl_session_judge(pl_session *s, pl_dir dir, const void *data, size_t
     cJSON *owned = given ? NULL : s->d->decode(data, len, binary);
     const cJSON *msg = given ? given : owned;
     char kind[PL_SESSION_KIND_MAX];
-    if (msg)
+    if (given_kind)
+        snprintf(kind, sizeof kind, "%s", given_kind);
+    else if (msg)
         s->d->classify(msg, dir, kind, sizeof kind);
     else
         snprintf(kind, sizeof kind, "%s.malformed", s->d->id);
@@ -342,7 +361,8 @@ static void pl_session_judge(pl_session *s, pl_dir dir, const void *data, size_t
     int schema_ok = pl_session_schema(s, kind, msg);
     if (s->d->message && s->st)
         s->d->message(s->st, dir, kind, msg, data, len, schema_ok);
-    if (dir == PL_DIR_C2A && s->o.behave && msg && s->d->behave && s->st && !s->ended)
+    if (dir == PL_DIR_C2A && s->o.behave && msg && s->d->behave && s->st && !s->ended &&
+        !given_kind)
         s->d->behave(s->st, kind, msg);
     pl_session_leave(s);
     cJSON_Delete(owned);
@@ -425,6 +445,11 @@ static void pl_session_bridge_payload(pl_session *s, const cJSON *frame)
                             "bridge op %s needs \"%s\" to be a string (%s)", s->d->bridge_op,
                             field, s->d->bridge_binary ? "base64 of the payload" : "the payload");
         return;
+    }
+    if (s->d->room && s->st) {
+        pl_session_enter(s);
+        s->d->room(s->st, s->d->bridge_op, frame);
+        pl_session_leave(s);
     }
     if (!s->d->bridge_binary) {
         pl_session_judge(s, PL_DIR_C2A, v->valuestring, strlen(v->valuestring), 0, NULL);
@@ -593,6 +618,8 @@ static int pl_session_frame_out(pl_session *s, const char *from, const void *dat
     cJSON_AddStringToObject(f, "event", s->d->bridge_op ? s->d->bridge_op : "payload");
     if (from)
         cJSON_AddStringToObject(f, "from", from);
+    if (s->d->frame_out && s->st)
+        s->d->frame_out(s->st, f);
     if (s->d->bridge_binary || binary) {
         char *b64 = pl_crypto_base64_encode(data, len);
         cJSON_AddStringToObject(f, "data_b64", b64);
@@ -877,6 +904,11 @@ int pl_session_close_code(const pl_session *s)
 const pl_dialect *pl_session_dialect(const pl_session *s)
 {
     return s->d;
+}
+
+void *pl_session_cloud(const pl_session *s)
+{
+    return s->o.cloud;
 }
 
 const pl_profile *pl_session_profile(const pl_session *s)

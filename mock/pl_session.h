@@ -96,6 +96,8 @@ typedef struct {
     pl_session_observer_fn observer;
     void *observer_user;
     const cJSON *behaviour;
+    /* The dialect's server state (pl_server_cloud), borrowed; NULL when none. */
+    void *cloud;
 } pl_session_opts;
 
 typedef struct pl_session pl_session;
@@ -120,6 +122,13 @@ void pl_session_tick(pl_session *s);
  * session plays the agent. */
 void pl_session_judge_payload(pl_session *s, pl_dir dir, const void *data, size_t len,
                               int binary);
+/* A payload that belongs to this session but did not come over its transport (trtc: a cloud
+ * API request of the room's business backend, a webhook parley sent and its answer, an LLM
+ * answer): judged under the given kind (schema, rules), journaled, traced and observed like
+ * any payload, without default behaviour. raw/len: the bytes as exchanged; NULL: msg is
+ * printed. */
+void pl_session_judge_json(pl_session *s, pl_dir dir, const char *kind, const cJSON *msg,
+                           const void *raw, size_t len);
 /* The transport is gone. partial/partial_len: bytes of a message that was still arriving
  * (kept in the trace and journal, so nothing received is lost). code: the close code the
  * peer sent, or 1006 for an abrupt disconnect. Runs the dialect's close hook once. */
@@ -181,6 +190,7 @@ const char *pl_session_id(const pl_session *s);
 const char *pl_session_room(const pl_session *s);
 const char *pl_session_user(const pl_session *s);
 const pl_dialect *pl_session_dialect(const pl_session *s);
+void *pl_session_cloud(const pl_session *s);
 int pl_session_peer_is_agent(const pl_session *s);
 /* The close code the session ended with (pl_session_disconnected), 0 while open. */
 int pl_session_close_code(const pl_session *s);

@@ -148,6 +148,7 @@ static void pl_ws_open_session(pl_ws_conn *c, const pl_dialect *d, pl_transport 
         .log_findings = 1,
         .ops = &pl_wsio_session_ops,
         .host = &c->io,
+        .cloud = pl_server_cloud(c->srv, d),
     };
     pl_server_session_opts(c->srv, &o);
     pl_info("%s: %s session opened%s%s%s%s", id, d->id, room ? " room=" : "", room ? room : "",

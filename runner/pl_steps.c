@@ -796,6 +796,8 @@ int pl_steps_http(pl_engine *e, const pl_server_http_req *req, int *status, char
         r->have_reply = 1;
         pl_run_add_obs(r, PL_OBS_HTTP, v, NULL, 0, "", line);
         const cJSON *resp = cJSON_GetObjectItemCaseSensitive(r->step, "respond");
+        if (!resp)
+            return 0; /* observed only: the mock's own endpoint (a dialect API) answers */
         *status = (int)pl_step_int(resp, "status", 200);
         const cJSON *rb = cJSON_GetObjectItemCaseSensitive(resp, "body");
         *body = !rb ? pl_xstrdup("") : cJSON_IsString(rb) ? pl_xstrdup(rb->valuestring)

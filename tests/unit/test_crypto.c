@@ -7,6 +7,7 @@
 
 #include "core/pl_buf.h"
 #include "core/pl_crypto.h"
+#include "core/pl_sign.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -364,6 +365,91 @@ static void test_volc_v4(void)
     CU_ASSERT_STRING_EQUAL(sig, "9b679efd92dea73389d6a05a40a27b2c1194352e4da33f8a2432531634471fe8");
 }
 
+/* core/pl_sign: the same vectors through the verifier's API (headers looked up by name,
+ * any SignedHeaders), the client-side Authorization builder, the parser, and the trtc
+ * callback Sign (protocols/trtc.md §3.2 self-computed check). */
+typedef struct {
+    const char *const *kv; /* name, value, ..., NULL */
+} sign_hdrs;
+
+static int sign_header(const void *impl, const char *name, char *out, size_t n)
+{
+    const sign_hdrs *h = impl;
+    for (const char *const *p = h->kv; *p; p += 2)
+        if (!strcmp(p[0], name)) {
+            snprintf(out, n, "%s", p[1]);
+            return (int)strlen(out);
+        }
+    return -1;
+}
+
+static void test_sign_tc3(void)
+{
+    static const char *const cvm[] = {"content-type", "application/json; charset=utf-8", "host",
+                                      "cvm.tencentcloudapi.com", NULL};
+    const char *body = "{\"Limit\": 1, \"Filters\": [{\"Values\": [\"\\u672a\\u547d\\u540d\"], \"Name\": \"instance-name\"}]}";
+    sign_hdrs h = {cvm};
+    char sig[65], err[128];
+    CU_ASSERT_EQUAL(pl_tc3_signature("Gu5t9xGARNpq86cd98joQYCN3EXAMPLE", "cvm", "2019-02-25",
+                                     "1551113065", "POST", "", "content-type;host", sign_header, &h,
+                                     body, strlen(body), sig, err, sizeof err), 0);
+    CU_ASSERT_STRING_EQUAL(sig, "72e494ea809ad7a8c8f7a4507b9bddcbaa8e581f516e8da2f66e2c5a96525168");
+
+    /* trtc vector 2: the action header signed too, with its value lower-cased ("Stop…"). */
+    static const char *const trtc[] = {"content-type", "application/json", "host",
+                                       "trtc.tencentcloudapi.com", "x-tc-action",
+                                       "StopAIConversation", NULL};
+    sign_hdrs h2 = {trtc};
+    const char *b2 = "{\"TaskId\":\"task-123\"}";
+    pl_tc3_signature("SECRETEXAMPLE", "trtc", "2023-11-14", "1700000000", "POST", "",
+                     "content-type;host", sign_header, &h2, b2, strlen(b2), sig, err, sizeof err);
+    CU_ASSERT_STRING_EQUAL(sig, "7b5298e56c4dba57003b5c59a40734f0ca93839a14b4ff51e1ebedc0e940460b");
+    pl_tc3_signature("SECRETEXAMPLE", "trtc", "2023-11-14", "1700000000", "POST", "",
+                     "content-type;host;x-tc-action", sign_header, &h2, b2, strlen(b2), sig, err,
+                     sizeof err);
+    CU_ASSERT_STRING_EQUAL(sig, "bce6d32787a53a8f49481b208804fc74920ad5294e0f65bc2335a4de18656bfe");
+    /* A signed header the request lacks is an error that names it. */
+    CU_ASSERT_EQUAL(pl_tc3_signature("k", "trtc", "2023-11-14", "1700000000", "POST", "",
+                                     "content-type;host;x-tc-region", sign_header, &h2, b2,
+                                     strlen(b2), sig, err, sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "x-tc-region"));
+
+    /* The client builder agrees with the verifier, and the parser reads it back. */
+    char *a = pl_tc3_authorization("AKIDEXAMPLE", "SECRETEXAMPLE", "trtc", "trtc.tencentcloudapi.com",
+                                   "application/json", "StopAIConversation", 1700000000, b2,
+                                   strlen(b2));
+    CU_ASSERT_STRING_EQUAL(a, "TC3-HMAC-SHA256 Credential=AKIDEXAMPLE/2023-11-14/trtc/tc3_request, "
+                              "SignedHeaders=content-type;host;x-tc-action, "
+                              "Signature=bce6d32787a53a8f49481b208804fc74920ad5294e0f65bc2335a4de18656bfe");
+    pl_tc3_auth au;
+    CU_ASSERT_EQUAL(pl_tc3_parse(a, &au, err, sizeof err), 0);
+    CU_ASSERT_STRING_EQUAL(au.secret_id, "AKIDEXAMPLE");
+    CU_ASSERT_STRING_EQUAL(au.date, "2023-11-14");
+    CU_ASSERT_STRING_EQUAL(au.service, "trtc");
+    CU_ASSERT_STRING_EQUAL(au.signed_headers, "content-type;host;x-tc-action");
+    free(a);
+    CU_ASSERT_EQUAL(pl_tc3_parse("HMAC-SHA1 x", &au, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(pl_tc3_parse("TC3-HMAC-SHA256 Credential=a/b/c, SignedHeaders=host, Signature=00",
+                                 &au, err, sizeof err), -1);
+    CU_ASSERT_EQUAL(pl_tc3_parse("TC3-HMAC-SHA256 Credential=AKID/2023-11-14/trtc/tc3_request, "
+                                 "Signature=7b5298e56c4dba57003b5c59a40734f0ca93839a14b4ff51e1ebedc0e940460b",
+                                 &au, err, sizeof err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "SignedHeaders"));
+    char d[16];
+    pl_sign_utc_date(1700000000, d);
+    CU_ASSERT_STRING_EQUAL(d, "2023-11-14");
+}
+
+static void test_sign_trtc_callback(void)
+{
+    const char *body = "{\"EventGroupId\":9,\"EventType\":901,\"CallbackTs\":1687770730166,"
+                       "\"EventInfo\":{\"EventMsTs\":1622186275757,\"TaskId\":\"t1\",\"RoomId\":"
+                       "\"1234\",\"RoomIdType\":0,\"Payload\":{\"Status\":0}}}";
+    char *s = pl_sign_trtc_callback("abcdefghijklmnopqrstuvwxyz123456", body, strlen(body));
+    CU_ASSERT_STRING_EQUAL(s, "piamiFT3iqZsrKpebq2+hAkioicQeCEdo8aw9dhD9/o=");
+    free(s);
+}
+
 int main(void)
 {
     static const pl_test_case cases[] = {
@@ -378,6 +464,8 @@ int main(void)
         {"TC3-HMAC-SHA256 vector 1 (Tencent cvm)", test_tc3_vector1},
         {"TC3-HMAC-SHA256 vector 2 (trtc, both SignedHeaders)", test_tc3_vector2},
         {"Volcengine V4 (Python and Node header sets)", test_volc_v4},
+        {"pl_sign TC3 verify/sign/parse", test_sign_tc3},
+        {"pl_sign trtc callback Sign", test_sign_trtc_callback},
         {NULL, NULL},
     };
     return pl_test_main("crypto", cases);

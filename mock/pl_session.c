@@ -906,6 +906,18 @@ const pl_dialect *pl_session_dialect(const pl_session *s)
     return s->d;
 }
 
+int pl_session_act(pl_session *s, const char *name, const cJSON *args, char *err, size_t errlen)
+{
+    if (!s->d->act || !s->st) {
+        snprintf(err, errlen, "the %s dialect has no acts", s->d->id);
+        return -1;
+    }
+    pl_session_enter(s);
+    int rc = s->d->act(s->st, name, args, err, errlen);
+    pl_session_leave(s);
+    return rc;
+}
+
 void *pl_session_cloud(const pl_session *s)
 {
     return s->o.cloud;

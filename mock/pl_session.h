@@ -182,6 +182,8 @@ void pl_session_observe(pl_session *s, pl_session_observer_fn fn, void *user);
 const cJSON *pl_session_record_msg(const pl_session *s);
 /* Installs (fn) or removes (NULL) the outgoing-payload filter. */
 void pl_session_set_filter(pl_session *s, pl_session_filter_fn fn, void *user);
+/* The dialect's act (pl_dialect.act) on this session: 0, or -1 with err set. */
+int pl_session_act(pl_session *s, const char *name, const cJSON *args, char *err, size_t errlen);
 /* Transport faults (see pl_session_host_ops): 0, or -1 when the host cannot. */
 int pl_session_abort(pl_session *s);
 int pl_session_fragment(pl_session *s, size_t size);

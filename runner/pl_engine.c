@@ -705,6 +705,11 @@ static void pl_run_bind_driver(pl_run *r, pl_driver *d)
     char *h = cJSON_PrintUnformatted(r->hello);
     pl_run_wire(r, "-- client said hello on driver %s: %.500s", pl_driver_id(d), h);
     free(h);
+    /* A client that is also a business backend says where it listens (hello.endpoints):
+     * scenarios reach them as ${endpoints.callback}, … */
+    const cJSON *ep = cJSON_GetObjectItemCaseSensitive(r->hello, "endpoints");
+    if (cJSON_IsObject(ep) && !cJSON_HasObjectItem(r->vars, "endpoints"))
+        cJSON_AddItemToObject(r->vars, "endpoints", cJSON_Duplicate(ep, 1));
     const cJSON *dialects = cJSON_GetObjectItemCaseSensitive(r->hello, "dialects");
     if (cJSON_IsArray(dialects) && !pl_run_rule_in(dialects, r->sc->dialect)) {
         pl_run_skip(r, "the client does not announce the %s dialect", r->sc->dialect);

@@ -124,13 +124,16 @@ static const pl_field pl_f_expect_callback[] = {
     PL_F_REQ("name", PL_FT_STRING), PL_F("args", PL_FT_PATTERN),
     PL_F("within", PL_FT_DURATION), PL_F("strict_order", PL_FT_BOOL),
     PL_F("ignore", PL_FT_PATTERNS), PL_F_END};
+static const pl_field pl_f_act[] = {
+    PL_F_REQ("name", PL_FT_STRING), PL_F("args", PL_FT_OBJECT), PL_F("within", PL_FT_DURATION),
+    PL_F_END};
 static const pl_field pl_f_prompt[] = {
     PL_F_REQ("text", PL_FT_STRING), PL_F("within", PL_FT_DURATION), PL_F_END};
 static const pl_field pl_f_wait[] = {PL_F_REQ("for", PL_FT_DURATION), PL_F_END};
 static const pl_field pl_f_http[] = {
     PL_F("method", PL_FT_STRING), PL_F("url", PL_FT_STRING), PL_F("path", PL_FT_STRING),
     PL_F("headers", PL_FT_STRMAP), PL_F("body", PL_FT_BODY), PL_F("sign", PL_FT_STRING),
-    PL_F_SUB("expect", pl_f_http_expect), PL_F("capture", PL_FT_CAPTURES),
+    PL_F("sign_key", PL_FT_STRING), PL_F_SUB("expect", pl_f_http_expect), PL_F("capture", PL_FT_CAPTURES),
     PL_F("within", PL_FT_DURATION), PL_F_END};
 static const pl_field pl_f_expect_http[] = {
     PL_F("method", PL_FT_PATTERN), PL_F("path", PL_FT_PATTERN), PL_F("query", PL_FT_PATTERN),
@@ -139,7 +142,8 @@ static const pl_field pl_f_expect_http[] = {
 static const pl_field pl_f_callback[] = {
     PL_F_REQ("url", PL_FT_STRING), PL_F("method", PL_FT_STRING),
     PL_F("headers", PL_FT_STRMAP), PL_F("body", PL_FT_BODY), PL_F("sign", PL_FT_STRING),
-    PL_F_SUB("expect", pl_f_http_expect), PL_F("within", PL_FT_DURATION), PL_F_END};
+    PL_F("sign_key", PL_FT_STRING), PL_F_SUB("expect", pl_f_http_expect),
+    PL_F("within", PL_FT_DURATION), PL_F_END};
 static const pl_field pl_f_fault[] = {
     {"action", PL_FT_ENUM, PL_FF_REQUIRED, NULL, pl_fault_actions, 0, 0, NULL},
     PL_F("match", PL_FT_PATTERN), PL_F_INT("count", 1, 1e9), PL_F("delay", PL_FT_DURATION),
@@ -198,6 +202,7 @@ static const pl_kind pl_kinds[] = {
     {"drive", "action", 0, pl_f_drive, NULL, "an action name or a mapping"},
     {"expect_callback", "name", 0, pl_f_expect_callback, NULL, "a callback name or a mapping"},
     {"prompt", "text", 0, pl_f_prompt, NULL, "a text or a mapping"},
+    {"act", "name", 0, pl_f_act, NULL, "an act name or a mapping"},
     {"wait", "for", 0, pl_f_wait, NULL, "a duration"},
     {"http", NULL, 0, pl_f_http, pl_rules_http, "a mapping"},
     {"expect_http", NULL, 0, pl_f_expect_http, NULL, "a mapping"},

@@ -15,9 +15,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/pl_crypto.h"
+#include "core/pl_sign.h"
 #include "core/pl_json.h"
 #include "mock/pl_catalog.h"
 #include "mock/pl_http_client.h"
@@ -623,11 +626,79 @@ static void pl_step_http_done(void *user, int status, const char *body, size_t l
     pl_run_kick(r);
 }
 
+static int pl_step_has_header(char **headers, size_t n, const char *name, const char **value)
+{
+    size_t l = strlen(name);
+    for (size_t k = 0; k < n; k++)
+        if (!strncasecmp(headers[k], name, l) && headers[k][l] == ':') {
+            *value = headers[k] + l + 1 + (headers[k][l + 1] == ' ');
+            return 1;
+        }
+    return 0;
+}
+
+/* sign: tc3 — the request signed as a TencentCloud API 3.0 client (credentials: the
+ * profile's first trtc.credentials entry; sign_key replaces the secret key): X-TC-Timestamp
+ * and X-TC-Version are added when the step leaves them out. sign: trtc — a trtc callback:
+ * Sign = base64 HMAC-SHA256 of the body with trtc.callback_key (or sign_key), and SdkAppId. */
+static void pl_step_sign(pl_run *r, const char *scheme, const char *url, const char *ctype,
+                         const char *body, char **headers, size_t *n)
+{
+    const pl_profile *p = pl_server_profile(r->e->o.srv);
+    const char *key = pl_json_str(r->step, "sign_key", NULL);
+    size_t blen = body ? strlen(body) : 0;
+    pl_buf b = PL_BUF_INIT;
+    if (!strcmp(scheme, "trtc")) {
+        char *sig = pl_sign_trtc_callback(
+            key ? key : pl_profile_string(p, "trtc", "callback_key", "parleycallbackkey0123456789abcde"),
+            body ? body : "", blen);
+        pl_buf_printf(&b, "Sign: %s", sig);
+        free(sig);
+        headers[(*n)++] = pl_buf_take(&b);
+        const char *v;
+        if (!pl_step_has_header(headers, *n, "SdkAppId", &v)) {
+            pl_buf_printf(&b, "SdkAppId: %.0f", pl_profile_number(p, "trtc", "sdk_app_id", 1400000001));
+            headers[(*n)++] = pl_buf_take(&b);
+        }
+        return;
+    }
+    const cJSON *cr = cJSON_GetArrayItem(
+        cJSON_GetObjectItemCaseSensitive(pl_profile_section(p, "trtc"), "credentials"), 0);
+    const char *id = pl_json_str(cr, "secret_id", "AKIDparleyEXAMPLE");
+    const char *secret = key ? key : pl_json_str(cr, "secret_key", "parleySecretKeyEXAMPLE");
+    /* The Host lws sends: the URL's host without the port (pl_http_client_info). */
+    char *parse = pl_xstrdup(url), host[256] = "";
+    const char *proto, *address, *path;
+    int port;
+    if (!lws_parse_uri(parse, &proto, &address, &port, &path))
+        snprintf(host, sizeof host, "%s", address);
+    free(parse);
+    const char *action = NULL, *ts = NULL, *v;
+    pl_step_has_header(headers, *n, "X-TC-Action", &action);
+    long long now = (long long)time(NULL);
+    if (!pl_step_has_header(headers, *n, "X-TC-Timestamp", &ts)) {
+        pl_buf_printf(&b, "X-TC-Timestamp: %lld", now);
+        headers[(*n)++] = pl_buf_take(&b);
+    } else {
+        now = atoll(ts);
+    }
+    if (!pl_step_has_header(headers, *n, "X-TC-Version", &v)) {
+        pl_buf_printf(&b, "X-TC-Version: 2019-07-22");
+        headers[(*n)++] = pl_buf_take(&b);
+    }
+    char *auth = pl_tc3_authorization(id, secret, "trtc", host, ctype ? ctype : "", NULL, now,
+                                      body ? body : "", blen);
+    (void)action;
+    pl_buf_printf(&b, "Authorization: %s", auth);
+    free(auth);
+    headers[(*n)++] = pl_buf_take(&b);
+}
+
 static pl_step_state pl_step_http_start(pl_run *r)
 {
     const char *sign = pl_json_str(r->step, "sign", NULL);
-    if (sign) {
-        pl_run_error(r, "%s: no request signer '%s' in this build", r->step_label, sign);
+    if (sign && strcmp(sign, "tc3") && strcmp(sign, "trtc")) {
+        pl_run_error(r, "%s: no request signer '%s' in this build (tc3, trtc)", r->step_label, sign);
         return PL_STEP_FAILED;
     }
     char url[1024];
@@ -645,7 +716,7 @@ static pl_step_state pl_step_http_start(pl_run *r)
     const char *method = pl_json_str(r->step, "method", body ? "POST" : "GET");
     const cJSON *hs = cJSON_GetObjectItemCaseSensitive(r->step, "headers");
     size_t nh = (size_t)cJSON_GetArraySize(hs);
-    char **headers = pl_xcalloc(nh + 1, sizeof *headers);
+    char **headers = pl_xcalloc(nh + 5, sizeof *headers); /* + what a signer adds */
     const char *ctype = body && !cJSON_IsString(body) ? "application/json" : NULL;
     size_t i = 0;
     const cJSON *h;
@@ -659,6 +730,8 @@ static pl_step_state pl_step_http_start(pl_run *r)
         pl_buf_printf(&hb, "%s: %s", h->string, cJSON_IsString(h) ? h->valuestring : "");
         headers[i++] = pl_buf_take(&hb);
     }
+    if (sign)
+        pl_step_sign(r, sign, url, ctype, btxt, headers, &i);
     struct pl_http_ticket *t = pl_xcalloc(1, sizeof *t);
     t->r = r;
     pl_http_request req = {.method = method,
@@ -819,6 +892,27 @@ static pl_step_state pl_step_expect_http_poll(pl_run *r)
                 (double)(r->step_deadline - r->step_t0) / 1e6);
     free(p);
     return PL_STEP_FAILED;
+}
+
+/* ---- act ------------------------------------------------------------------------------ */
+
+static pl_step_state pl_step_act(pl_run *r)
+{
+    pl_session *s;
+    pl_step_state st = pl_step_need_session(r, &s);
+    if (st != PL_STEP_DONE)
+        return st;
+    const char *name = pl_json_str(r->step, "name", "");
+    const cJSON *args = cJSON_GetObjectItemCaseSensitive(r->step, "args");
+    char *a = args ? cJSON_PrintUnformatted(args) : NULL;
+    pl_run_wire(r, "+%.3fs -- act %s %s", (double)pl_run_now(r) / 1e6, name, a ? a : "{}");
+    free(a);
+    char err[256];
+    if (pl_session_act(s, name, args, err, sizeof err)) {
+        pl_run_fail(r, "step", NULL, "%s: act %s: %s", r->step_label, name, err);
+        return PL_STEP_FAILED;
+    }
+    return PL_STEP_DONE;
 }
 
 /* ---- fault ---------------------------------------------------------------------------- */
@@ -985,6 +1079,7 @@ static const pl_step_kind_info pl_step_kinds[] = {
     {"http", 1, pl_step_http_start, pl_step_http_poll},
     {"callback", 1, pl_step_http_start, pl_step_http_poll},
     {"expect_http", 0, NULL, pl_step_expect_http_poll},
+    {"act", 1, NULL, pl_step_act},
     {"fault", 1, NULL, pl_step_fault},
     {"wait", 0, NULL, pl_step_wait_poll},
     {"set", 0, pl_step_vars, NULL},

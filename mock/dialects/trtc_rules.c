@@ -710,9 +710,7 @@ static void on_state(pl_trtc_rules *r, const cJSON *msg)
     long long state;
     if (!roundid || !get_int(get(payload, "state"), &state))
         return; /* the schema's: nothing to judge */
-    if (state != 3 && state != 4)
-        return;
-    int fresh;
+    int fresh; /* every state touches its round: the ring holds the recent ones */
     round_slot *s = round_get(r, roundid, &fresh);
     if (state == 3) {
         s->speaking = 1;

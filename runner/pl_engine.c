@@ -938,6 +938,10 @@ static cJSON *pl_run_builtins(pl_run *r)
                             pl_profile_string(pl_server_profile(e->o.srv), r->sc->dialect,
                                               "agent_id", "parley_agent"));
     cJSON_AddStringToObject(v, "run", e->o.run_id ? e->o.run_id : "run");
+    char url[300];
+    snprintf(url, sizeof url, "%s://%s:%d", pl_server_tls(e->o.srv) ? "https" : "http",
+             pl_server_host(e->o.srv), pl_server_port(e->o.srv));
+    cJSON_AddStringToObject(v, "parley_url", url);
     cJSON_AddNumberToObject(v, "seed", (double)e->o.seed);
     const cJSON *x;
     cJSON_ArrayForEach(x, r->sc->vars)

@@ -39,8 +39,8 @@ struct pl_scenario_set {
     size_t nerr, errcap;
 };
 
-static const char *const pl_scenario_builtins[] = {"session", "scenario", "room", "user",
-                                                   "agent",   "run",      "seed", NULL};
+static const char *const pl_scenario_builtins[] = {
+    "session", "scenario", "room", "user", "agent", "run", "seed", "parley_url", "endpoints", NULL};
 
 static const char *const pl_scenario_keys[] = {
     "id",          "title",           "dialect",        "role",    "target", "connect", "level",
@@ -489,7 +489,7 @@ static void pl_scenario_check_string_refs(pl_scenario_ld *ld, const cJSON *node,
             pl_scenario_ld_error(ld, node, 0,
                                  "undefined variable '%.*s' (not in matrix, vars, set, capture, "
                                  "repeat as or $capture, nor a builtin: session, scenario, room, "
-                                 "user, agent, run, seed)",
+                                 "user, agent, run, seed, parley_url, endpoints)",
                                  (int)root, ref);
         i = (size_t)(end - s);
     }

@@ -876,6 +876,12 @@ int pl_steps_http(pl_engine *e, const pl_server_http_req *req, int *status, char
         *body = !rb ? pl_xstrdup("") : cJSON_IsString(rb) ? pl_xstrdup(rb->valuestring)
                                                           : cJSON_PrintUnformatted(rb);
         *ctype = rb && !cJSON_IsString(rb) ? "application/json" : "text/plain";
+        const cJSON *h;
+        cJSON_ArrayForEach(h, cJSON_GetObjectItemCaseSensitive(resp, "headers"))
+        {
+            if (!strcasecmp(h->string, "content-type") && cJSON_IsString(h))
+                *ctype = h->valuestring; /* the scenario outlives the answer */
+        }
         return 1;
     }
     return 0;

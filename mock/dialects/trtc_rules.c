@@ -358,19 +358,35 @@ static const char *get_str(const cJSON *o, const char *name)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* Copies s (len bytes) into out (cap bytes, at least 4) for a message: cut on a UTF-8
- * boundary, control bytes as '?', "…" when shortened. */
+/* Copies s (len bytes) into out (cap bytes, at least 4) for a message: valid UTF-8 only
+ * (an invalid or cut sequence and control bytes become '?'), cut on a character boundary,
+ * "…" when shortened. */
 static const char *quote_cap(char *out, size_t cap, const char *s, size_t len)
 {
-    size_t room = cap - 4, n = len < room ? len : room;
-    if (n < len)
-        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-            n--;
-    for (size_t i = 0; i < n; i++) {
+    size_t room = cap - 4, i = 0, o = 0;
+    while (i < len) {
         unsigned char c = (unsigned char)s[i];
-        out[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+        size_t k = c < 0x80                ? 1
+                   : c >= 0xC2 && c <= 0xDF ? 2
+                   : c >= 0xE0 && c <= 0xEF ? 3
+                   : c >= 0xF0 && c <= 0xF4 ? 4
+                                            : 0;
+        for (size_t j = 1; j < k; j++)
+            if (i + j >= len || ((unsigned char)s[i + j] & 0xC0) != 0x80) {
+                k = 0;
+                break;
+            }
+        if (o + (k ? k : 1) > room)
+            break;
+        if (k == 1)
+            out[o++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+        else if (k)
+            memcpy(out + o, s + i, k), o += k;
+        else
+            out[o++] = '?';
+        i += k ? k : 1;
     }
-    strcpy(out + n, n < len ? "…" : "");
+    strcpy(out + o, i < len ? "…" : "");
     return out;
 }
 
@@ -712,11 +728,9 @@ static void on_state(pl_trtc_rules *r, const cJSON *msg)
         return; /* the schema's: nothing to judge */
     int fresh; /* every state touches its round: the ring holds the recent ones */
     round_slot *s = round_get(r, roundid, &fresh);
-    if (state == 3) {
+    if (state == 3)
         s->speaking = 1;
-        return;
-    }
-    if (!s->speaking)
+    else if (state == 4 && !s->speaking)
         report(r, R_INTERRUPT_BEFORE_SPEAKING,
                "10001 state 4 (interrupted) for round \"%s\", which %s: the bot can only be "
                "interrupted while speaking (state 3)",
@@ -822,7 +836,7 @@ static void on_callback_answer(pl_trtc_rules *r, const cJSON *msg)
                status, body ? quote(q, body) : "");
         return;
     }
-    cJSON *b = body ? cJSON_Parse(body) : NULL;
+    cJSON *b = body ? cJSON_ParseWithOpts(body, NULL, 1) : NULL;
     const cJSON *code = get(b, "code");
     if (!cJSON_IsNumber(code) || code->valuedouble != 0)
         report(r, R_CALLBACK_BODY, "%s was answered 200 with body \"%s\", expected {\"code\":0}",

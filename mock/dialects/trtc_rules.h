@@ -12,8 +12,9 @@
  * pl_trtc_rules_catalog() and docs/rules-trtc.md.
  *
  * One pl_trtc_rules object per session (room connection). It is fixed size and the work
- * per message is O(1): the rate window is a ring of per-100 ms buckets, the round memory
- * a small ring of round ids (by hash). Findings go through the caller's callback,
+ * per message is O(1) (amortized): the rate window is a ring of the last second's messages
+ * per direction (at most 256, each pushed and popped once) with a running byte sum, the round
+ * memory the last 8 round ids (by hash). Findings go through the caller's callback,
  * synchronously; the pl_finding is only valid during the call. Times are monotonic
  * microseconds and must not go backwards. */
 #ifndef PL_TRTC_RULES_H

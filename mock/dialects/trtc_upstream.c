@@ -36,19 +36,35 @@
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
-/* Copies s (len bytes) into out (cap bytes) for a message: cut on a UTF-8 boundary, control
- * bytes as '?', "…" when shortened. */
+/* Copies s (len bytes) into out (cap bytes, at least 4) for a message: valid UTF-8 only
+ * (an invalid or cut sequence and control bytes become '?'), cut on a character boundary,
+ * "…" when shortened. */
 static const char *quote_cap(char *out, size_t cap, const char *s, size_t len)
 {
-    size_t room = cap - 4, n = len < room ? len : room;
-    if (n < len)
-        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-            n--;
-    for (size_t i = 0; i < n; i++) {
+    size_t room = cap - 4, i = 0, o = 0;
+    while (i < len) {
         unsigned char c = (unsigned char)s[i];
-        out[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+        size_t k = c < 0x80                ? 1
+                   : c >= 0xC2 && c <= 0xDF ? 2
+                   : c >= 0xE0 && c <= 0xEF ? 3
+                   : c >= 0xF0 && c <= 0xF4 ? 4
+                                            : 0;
+        for (size_t j = 1; j < k; j++)
+            if (i + j >= len || ((unsigned char)s[i + j] & 0xC0) != 0x80) {
+                k = 0;
+                break;
+            }
+        if (o + (k ? k : 1) > room)
+            break;
+        if (k == 1)
+            out[o++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+        else if (k)
+            memcpy(out + o, s + i, k), o += k;
+        else
+            out[o++] = '?';
+        i += k ? k : 1;
     }
-    strcpy(out + n, n < len ? "…" : "");
+    strcpy(out + o, i < len ? "…" : "");
     return out;
 }
 
@@ -92,6 +108,22 @@ static char first_char(const char *body, size_t len)
         if (body[i] != ' ' && body[i] != '\t' && body[i] != '\r' && body[i] != '\n')
             return body[i];
     return 0;
+}
+
+/* Parses exactly s[0..n): one JSON value and only whitespace after it (cJSON alone stops
+ * after the first value). NULL when it is not. */
+static cJSON *parse_exact(const char *s, size_t n)
+{
+    const char *end = NULL;
+    cJSON *j = cJSON_ParseWithLengthOpts(s, n, &end, 0);
+    if (!j)
+        return NULL;
+    for (const char *p = end; p && p < s + n; p++)
+        if (*p != ' ' && *p != '\t' && *p != '\r' && *p != '\n') {
+            cJSON_Delete(j);
+            return NULL;
+        }
+    return j;
 }
 
 /* An error member's code (string or number) and message into the result. */
@@ -145,7 +177,7 @@ static void sse_chunk(sse_state *s, const char *data, size_t n, int line)
         return;
     }
     s->chunks++;
-    cJSON *c = cJSON_ParseWithLength(data, n);
+    cJSON *c = parse_exact(data, n);
     char why[200] = "";
     if (!c) {
         snprintf(why, sizeof why, "is not JSON (\"%s\")", quote_cap(q, QUOTE, data, n));
@@ -205,7 +237,7 @@ static void sse_event(sse_state *s, const pl_buf *data, int lines, int line)
         sse_chunk(s, data->data, data->len, line);
         return;
     }
-    cJSON *joined = cJSON_ParseWithLength(data->data, data->len);
+    cJSON *joined = parse_exact(data->data, data->len);
     if (joined) { /* one JSON value split over data lines: legal SSE */
         cJSON_Delete(joined);
         sse_chunk(s, data->data, data->len, line);
@@ -228,7 +260,7 @@ static void sse_parse(sse_state *s, const char *body, size_t len)
 {
     pl_buf data = PL_BUF_INIT;
     int data_lines = 0, event_line = 0, lineno = 0;
-    size_t i = 0;
+    size_t i = len >= 3 && memcmp(body, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0; /* a BOM */
     while (i < len) {
         size_t j = i;
         while (j < len && body[j] != '\n' && body[j] != '\r')
@@ -339,7 +371,7 @@ static void llm_json(const char *body, size_t len, pl_trtc_llm_result *out, pl_f
                      void *user)
 {
     char q[QUOTE], why[160] = "";
-    cJSON *j = cJSON_ParseWithLength(body, len);
+    cJSON *j = parse_exact(body, len);
     const cJSON *ch = get(j, "choices"), *c0 = cJSON_GetArrayItem(ch, 0);
     const cJSON *m = get(c0, "message"), *content = get(m, "content");
     if (!j)
@@ -388,7 +420,7 @@ static int llm_error_answer(int status, const char *ct, const char *media, const
 {
     if (first_char(body, len) != '{')
         return 0;
-    cJSON *j = cJSON_ParseWithLength(body, len);
+    cJSON *j = parse_exact(body, len);
     const cJSON *err = get(j, "error");
     if (!err || cJSON_IsNull(err) || get(j, "choices")) {
         cJSON_Delete(j);
@@ -515,13 +547,13 @@ static const char *const *format_types(const char *format)
     static const char *const wav[] = {"audio/wav", "audio/x-wav", "audio/wave", NULL};
     static const char *const mp3[] = {"audio/mpeg", NULL};
     static const char *const ogg[] = {"audio/ogg", NULL};
-    if (strcmp(format, "pcm") == 0)
+    if (strcasecmp(format, "pcm") == 0)
         return pcm;
-    if (strcmp(format, "mp3") == 0)
+    if (strcasecmp(format, "mp3") == 0)
         return mp3;
-    if (strcmp(format, "ogg_opus") == 0)
+    if (strcasecmp(format, "ogg_opus") == 0)
         return ogg;
-    if (strcmp(format, "wav") == 0)
+    if (strcasecmp(format, "wav") == 0)
         return wav;
     return NULL;
 }
@@ -531,7 +563,7 @@ static void tts_error_answer(int status, const char *body, size_t len, pl_findin
                              void *user)
 {
     char q[QUOTE], q2[QUOTE], code[64] = "", message[256] = "";
-    cJSON *j = cJSON_ParseWithLength(body, len);
+    cJSON *j = parse_exact(body, len);
     const cJSON *err = get(j, "error"), *c = get(err, "code"), *m = get(err, "message");
     if (cJSON_IsObject(err) && (cJSON_IsString(c) || cJSON_IsNumber(c)) && cJSON_IsString(m)) {
         error_fields(err, code, message);
@@ -649,11 +681,19 @@ double pl_trtc_tts_check(const pl_trtc_tts_want *want, int status, const char *c
     }
     const char *const *types = format_types(w.format);
     if (status != 200) {
+        int text = 1; /* quote a text body, describe a binary one */
+        for (size_t i = 0; i < len && i < QUOTE && text; i++)
+            text = b[i] >= 0x20 || b[i] == '\t' || b[i] == '\r' || b[i] == '\n';
+        char what[QUOTE + 8];
+        if (text)
+            snprintf(what, sizeof what, "\"%s\"", quote_cap(q2, QUOTE, (const char *)b, len));
+        else
+            snprintf(what, sizeof what, "%s", sniff(s, b, len));
         pl_trtc_report(emit, user, "trtc.tts.status",
-                       "the custom TTS answered HTTP %d (Content-Type %s, %zu bytes: \"%s\"), "
+                       "the custom TTS answered HTTP %d (Content-Type %s, %zu bytes: %s), "
                        "expected 200 with %s audio (or a JSON error)",
-                       status, content_type ? quote(q, content_type) : "none", len,
-                       quote_cap(q2, QUOTE, (const char *)b, len), types ? types[0] : "audio/*");
+                       status, content_type ? quote(q, content_type) : "none", len, what,
+                       types ? types[0] : "audio/*");
         return 0;
     }
     int type_ok = 0;
@@ -682,7 +722,7 @@ double pl_trtc_tts_check(const pl_trtc_tts_want *want, int status, const char *c
     }
     int rate = w.sample_rate, ch = w.channels;
     size_t data = len;
-    if (strcmp(w.format, "wav") == 0) {
+    if (strcasecmp(w.format, "wav") == 0) {
         if (!wav_check(&w, b, len, &rate, &ch, &data, emit, user))
             return 0;
         if (data == 0) {
@@ -690,13 +730,13 @@ double pl_trtc_tts_check(const pl_trtc_tts_want *want, int status, const char *c
                            "the WAV answer has a header but no audio data (%zu bytes in all)", len);
             return 0;
         }
-    } else if (strcmp(w.format, "pcm") == 0) {
+    } else if (strcasecmp(w.format, "pcm") == 0) {
         if (len >= 12 && memcmp(b, "RIFF", 4) == 0 && memcmp(b + 8, "WAVE", 4) == 0)
             pl_trtc_report(emit, user, "trtc.tts.format",
                            "Format pcm, but the body is a WAV file (RIFF/WAVE header): raw "
                            "16-bit PCM expected, the header would play as noise");
-    } else if (strcmp(w.format, "mp3") == 0 || strcmp(w.format, "ogg_opus") == 0) {
-        int mp3 = strcmp(w.format, "mp3") == 0;
+    } else if (strcasecmp(w.format, "mp3") == 0 || strcasecmp(w.format, "ogg_opus") == 0) {
+        int mp3 = strcasecmp(w.format, "mp3") == 0;
         int ok = mp3 ? (len >= 3 && memcmp(b, "ID3", 3) == 0) ||
                            (len >= 2 && b[0] == 0xFF && (b[1] & 0xE0) == 0xE0)
                      : len >= 4 && memcmp(b, "OggS", 4) == 0;
@@ -705,13 +745,15 @@ double pl_trtc_tts_check(const pl_trtc_tts_want *want, int status, const char *c
                            "Format %s, but the body (%zu bytes) starts with %s, not %s", w.format,
                            len, sniff(s, b, len), mp3 ? "an ID3 tag or an MP3 frame" : "OggS");
         return 0; /* not measured */
+    } else {
+        return 0; /* a Format TRTC does not document: nothing more to judge */
     }
     size_t frame = (size_t)ch * 2;
     if (data % frame)
         pl_trtc_report(emit, user, "trtc.tts.format",
                        "%s audio of %zu bytes is not whole 16-bit frames of %d channel%s (%zu "
                        "bytes each)",
-                       strcmp(w.format, "wav") == 0 ? "the WAV" : "the PCM", data, ch,
+                       strcasecmp(w.format, "wav") == 0 ? "the WAV" : "the PCM", data, ch,
                        ch == 1 ? "" : "s", frame);
     return (double)data * 1000.0 / ((double)rate * (double)ch * 2.0);
 }

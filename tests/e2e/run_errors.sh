@@ -40,12 +40,12 @@ expect_exit 3 "an unterminated quote in --client" \
   "$PARLEY" run --client "refclient 'oops" --filter aicall.confirm.voice-id scenarios/aicall
 expect_grep "$TMP/out" 'unterminated' "the quote is named"
 
-# Every --bug flag of the reference client has its expected failures in bugs.tsv (aicall) or
-# bailian-bugs.tsv.
+# Every --bug flag of the reference client has its expected failures in bugs.tsv (aicall),
+# bailian-bugs.tsv or trtc-bugs.tsv.
 for flag in $("$REFCLIENT" --list-bugs | awk '{print $1}'); do
-  if grep -q "^$flag	" tests/data/refclient/bugs.tsv tests/data/refclient/bailian-bugs.tsv; then
+  if grep -q "^$flag	" tests/data/refclient/bugs.tsv tests/data/refclient/bailian-bugs.tsv tests/data/refclient/trtc-bugs.tsv; then
     ok "--bug $flag has its line"; else
-    bad "--bug $flag has no line in tests/data/refclient/bugs.tsv or bailian-bugs.tsv"; fi
+    bad "--bug $flag has no line in tests/data/refclient/bugs.tsv, bailian-bugs.tsv or trtc-bugs.tsv"; fi
 done
 
 finish

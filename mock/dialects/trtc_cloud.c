@@ -1085,6 +1085,7 @@ typedef struct {
     char action[64];
     char room[128]; /* where the exchange is judged ("" when unknown) */
     cJSON *body;
+    int host_without_port; /* sig_header: the Host value without ":port" */
 } api_call;
 
 /* The vendor's error answer (§1.4): HTTP 200, Response.Error {Code, Message}. */
@@ -1124,7 +1125,14 @@ static int header(const api_call *a, const char *name, char *out, size_t n)
 
 static int sig_header(const void *impl, const char *name, char *out, size_t n)
 {
-    return header(impl, name, out, n);
+    const api_call *a = impl;
+    int l = header(a, name, out, n);
+    char *colon = a->host_without_port && !strcmp(name, "host") ? strrchr(out, ':') : NULL;
+    if (colon && !strchr(colon, ']')) {
+        *colon = '\0';
+        l = (int)(colon - out);
+    }
+    return l;
 }
 
 /* The secret key of a SecretId from the profile's credentials (default: the built-in pair). */
@@ -1182,9 +1190,10 @@ static cJSON *api_auth(api_call *a)
     pl_sign_utc_date(t, date);
     const char *why = NULL;
     char sig[65];
-    if (strcmp(au.service, "trtc"))
-        why = "the credential scope's service is not \"trtc\"";
-    else if (strcmp(au.date, date))
+    /* The service is taken from the scope as signed: an SDK pointed at 127.0.0.1:PORT derives
+     * it from the endpoint's first label ("127") and signs the host without the port
+     * (tencentcloud-sdk-nodejs 4.1); both are accepted so SDKs work unchanged. */
+    if (strcmp(au.date, date))
         why = "the credential date is not the UTC date of X-TC-Timestamp";
     else if (!strstr(au.signed_headers, "content-type") || !strstr(au.signed_headers, "host"))
         why = "SignedHeaders must include content-type and host";
@@ -1192,11 +1201,19 @@ static cJSON *api_auth(api_call *a)
         char unsigned_payload[32];
         int unsign = header(a, "x-tc-content-sha256", unsigned_payload, sizeof unsigned_payload) > 0 &&
                      !strcmp(unsigned_payload, "UNSIGNED-PAYLOAD");
-        if (pl_tc3_signature(key, "trtc", au.date, ts, a->req->method, a->req->query,
-                             au.signed_headers, sig_header, a, unsign ? "UNSIGNED-PAYLOAD" : a->req->body,
-                             unsign ? 16 : a->req->body_len, sig, err, sizeof err))
+        int rc = -1, ok = 0;
+        for (a->host_without_port = 0; a->host_without_port < 2 && !ok; a->host_without_port++) {
+            rc = pl_tc3_signature(key, au.service, au.date, ts, a->req->method, a->req->query,
+                                  au.signed_headers, sig_header, a,
+                                  unsign ? "UNSIGNED-PAYLOAD" : a->req->body,
+                                  unsign ? 16 : a->req->body_len, sig, err, sizeof err);
+            ok = !rc && pl_crypto_equal(sig, 64, au.signature, strlen(au.signature));
+            if (rc)
+                break;
+        }
+        if (rc)
             why = err;
-        else if (!pl_crypto_equal(sig, 64, au.signature, strlen(au.signature)))
+        else if (!ok)
             why = "the signature does not match (check SecretKey, Content-Type as sent, the body bytes)";
     }
     if (why) {

@@ -15,6 +15,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "core/pl_json.h"
 #include "core/pl_clock.h"
 #include "core/pl_log.h"
 #include "mock/pl_driver.h"
@@ -226,6 +227,23 @@ static void pl_admin_close(pl_admin_req *r, pl_session *s)
     cJSON_Delete(b);
 }
 
+/* POST …/act {"name":"leave","args":{"code":98}}: the dialect's act (pl_dialect.act). */
+static void pl_admin_act(pl_admin_req *r, pl_session *s)
+{
+    cJSON *b = pl_admin_body_json(r);
+    if (!b)
+        return;
+    const char *name = pl_json_str(b, "name", NULL);
+    char err[256];
+    if (!name)
+        pl_admin_error(r, 400, "act needs {\"name\": …, \"args\": {…}}%s", "");
+    else if (pl_session_act(s, name, cJSON_GetObjectItemCaseSensitive(b, "args"), err, sizeof err))
+        pl_admin_error(r, 409, "%s", err);
+    else
+        pl_admin_respond(r, 200, cJSON_CreateTrue());
+    cJSON_Delete(b);
+}
+
 /* Copies the first path segment of rest ("s3" of "s3/journal") into id; returns the rest
  * of the path after it ("/journal", or ""). */
 static const char *pl_admin_id(const char *rest, char *id, size_t idlen)
@@ -268,6 +286,8 @@ static void pl_admin_session(pl_admin_req *r, const char *rest)
         pl_admin_behaviour(r, s);
     } else if (!strcmp(sub, "close") && !get) {
         pl_admin_close(r, s);
+    } else if (!strcmp(sub, "act") && !get) {
+        pl_admin_act(r, s);
     } else if (pl_admin_is(sub, "", "journal", "findings") ||
                pl_admin_is(sub, "push", "behaviour", "close")) {
         pl_admin_error(r, 405, "wrong method for %s (GET reads, POST acts: see GET /_parley/)",

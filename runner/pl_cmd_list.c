@@ -17,7 +17,7 @@
 static void pl_list_help(FILE *f)
 {
     fprintf(f, "usage: parley list dialects\n"
-               "       parley list kinds|rules|behaviours|actions|callbacks [--dialect ID]\n"
+               "       parley list kinds|rules|behaviours|actions|callbacks|acts [--dialect ID]\n"
                "\n"
                "  dialects    the vendor protocols parley speaks, with their native transport\n"
                "  kinds       the message kinds of a dialect's catalog: kind, direction, meaning\n"
@@ -26,7 +26,8 @@ static void pl_list_help(FILE *f)
                "  behaviours  the mock's default auto-responses, on/off by default, that a\n"
                "              profile or scenario can switch by name (docs/behaviour-*.md)\n"
                "  actions     the SDK actions a driver can be asked to perform (docs/driver.md)\n"
-               "  callbacks   the SDK callbacks a driver reports (docs/driver.md)\n");
+               "  callbacks   the SDK callbacks a driver reports (docs/driver.md)\n"
+               "  acts        what the mock agent does on request (scenario `act` step)\n");
 }
 
 static int pl_list_dialects(void)
@@ -106,7 +107,13 @@ static int pl_list_kinds(int argc, char **argv)
     return shown ? PL_EXIT_OK : PL_EXIT_USAGE;
 }
 
-typedef enum { PL_LIST_RULES, PL_LIST_BEHAVIOURS, PL_LIST_ACTIONS, PL_LIST_CALLBACKS } pl_list_what;
+typedef enum {
+    PL_LIST_RULES,
+    PL_LIST_BEHAVIOURS,
+    PL_LIST_ACTIONS,
+    PL_LIST_CALLBACKS,
+    PL_LIST_ACTS
+} pl_list_what;
 
 /* Prints one table of a dialect; returns the number of rows. */
 static int pl_list_table_of(const pl_dialect *d, pl_list_what what)
@@ -120,7 +127,9 @@ static int pl_list_table_of(const pl_dialect *d, pl_list_what what)
             printf("%s.%-32s %-3s %s\n", d->id, b->name, b->default_on ? "on" : "off",
                    b->description);
     } else if (what != PL_LIST_RULES && what != PL_LIST_BEHAVIOURS) {
-        const pl_api_info *a = what == PL_LIST_ACTIONS ? d->actions : d->callbacks;
+        const pl_api_info *a = what == PL_LIST_ACTIONS   ? d->actions
+                               : what == PL_LIST_ACTS ? d->acts
+                                                      : d->callbacks;
         for (; a && a->name; a++, n++)
             printf("%-30s %-34s %s\n", a->name, a->args, a->description);
     }
@@ -163,12 +172,13 @@ int pl_cmd_list(int argc, char **argv)
                   {"behaviours", PL_LIST_BEHAVIOURS},
                   {"behaviors", PL_LIST_BEHAVIOURS},
                   {"actions", PL_LIST_ACTIONS},
-                  {"callbacks", PL_LIST_CALLBACKS}};
+                  {"callbacks", PL_LIST_CALLBACKS},
+                  {"acts", PL_LIST_ACTS}};
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
         if (strcmp(argv[1], tables[i].name) == 0)
             return pl_list_table(argc - 1, argv + 1, tables[i].what);
     return pl_cli_usage_error("list",
                               "unknown list '%s' (dialects, kinds, rules, behaviours, actions, "
-                              "callbacks)",
+                              "callbacks, acts)",
                               argv[1]);
 }

@@ -81,6 +81,7 @@ const pl_api_info trtc_acts[] = {
     {"speak", "text:string", "the bot speaks text (10001 3, 10000, 10001 1)"},
     {"error", "metric:string (asr_error|llm_error|tts_error), code:int, message:string", "a 10030 error message"},
     {"start_failed", "", "901 Status 1 and the task ends (902 LeaveCode 98)"},
+    {"callback_url", "url:string", "this room's callbacks go to url (before the client's endpoints.callback and the profile)"},
     {NULL, NULL, NULL},
 };
 

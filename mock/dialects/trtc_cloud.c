@@ -428,6 +428,9 @@ static void cb_send(trtc_cb *cb)
 
 static const char *callback_url(trtc_cloud *c, const char *room)
 {
+    trtc_sess *ts = room_sess(c, room);
+    if (ts && ts->callback_url[0])
+        return ts->callback_url;
     pl_driver *d = pl_drivers_for_session(pl_server_drivers(c->srv), room);
     const cJSON *ep = d ? cJSON_GetObjectItemCaseSensitive(pl_driver_hello(d), "endpoints") : NULL;
     const char *u = pl_json_str(ep, "callback", NULL);
@@ -1028,6 +1031,15 @@ void trtc_cloud_user_interrupt(trtc_cloud *c, trtc_sess *ts)
 int trtc_cloud_act(trtc_cloud *c, trtc_sess *ts, const char *name, const cJSON *args, char *err,
                    size_t errlen)
 {
+    if (!strcmp(name, "callback_url")) {
+        const char *u = pl_json_str(args, "url", NULL);
+        if (!u || (strncmp(u, "http://", 7) && strncmp(u, "https://", 8))) {
+            snprintf(err, errlen, "callback_url needs args.url, an http(s) URL");
+            return -1;
+        }
+        snprintf(ts->callback_url, sizeof ts->callback_url, "%s", u);
+        return 0;
+    }
     trtc_task *t = room_task(c, pl_session_room(ts->s));
     if (!t) {
         snprintf(err, errlen, "no live task in room %s (StartAIConversation first)",
@@ -1070,7 +1082,7 @@ int trtc_cloud_act(trtc_cloud *c, trtc_sess *ts, const char *name, const cJSON *
         callback_simple(t, 901, "Status", 1);
         task_end(t, 98);
     } else {
-        snprintf(err, errlen, "unknown act '%s' (trtc: leave, say, speak, error, start_failed)", name);
+        snprintf(err, errlen, "unknown act '%s' (trtc: leave, say, speak, error, start_failed, callback_url)", name);
         return -1;
     }
     return 0;

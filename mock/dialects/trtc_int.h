@@ -27,6 +27,7 @@ typedef struct trtc_sess {
     trtc_cloud *cloud;   /* NULL once the cloud is gone (server stopping) */
     pl_trtc_rules *rules;
     char bot[128];       /* the bot user id while a task's bot is in this room, else "" */
+    char callback_url[512]; /* act callback_url: this room's callbacks go here ("" = default) */
     struct trtc_sess *next; /* the cloud's list of sessions */
 } trtc_sess;
 

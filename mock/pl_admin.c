@@ -42,7 +42,7 @@ static void pl_admin_respond_raw(pl_admin_req *r, unsigned status, char *body, s
     r->status = status;
     r->resp = body;
     r->resp_len = len;
-    r->resp_type = ctype ? ctype : "application/json";
+    snprintf(r->resp_type, sizeof r->resp_type, "%s", ctype ? ctype : "application/json");
     r->sent = 0;
     lws_callback_on_writable(r->wsi);
 }

@@ -43,7 +43,7 @@ typedef struct {
     /* the response */
     char *resp;
     size_t resp_len, sent;
-    const char *resp_type; /* content type (static), "application/json" by default */
+    char resp_type[128]; /* content type (a copy), "application/json" by default */
     unsigned status;
     int headers_sent;
     /* a drive command waiting for the app's reply */

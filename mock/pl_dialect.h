@@ -122,7 +122,7 @@ typedef struct pl_dialect {
      * room (trtc, volc): cloud_new is called once per server after the context exists and
      * returns the dialect's server state (its tasks); sessions of the dialect reach it with
      * pl_session_cloud(). cloud_http is offered every HTTP request outside /_parley/ that
-     * no scenario step took: returns 1 with *status, a malloc'd *body and a static
+     * no scenario step took: returns 1 with *status, a malloc'd *body and a (copied)
      * *content_type when it is the dialect's API, else 0. cloud_free runs before the
      * context is destroyed: it cancels its timers and requests and lets go of sessions.
      * All may be NULL. */

@@ -73,7 +73,7 @@ void pl_server_session_opts(pl_server *s, pl_session_opts *o);
 
 /* HTTP requests the admin API does not serve (any path outside /_parley/) are offered to
  * this hook (the runner's expect_http steps; later the dialects' cloud APIs). It answers
- * synchronously: returns 1 with *status, a malloc'd *body (and its *content_type, static)
+ * synchronously: returns 1 with *status, a malloc'd *body (and its *content_type, valid until the next loop turn: the admin copies it)
  * filled, or 0 to let the server answer 404. */
 typedef struct pl_server_http_req {
     const char *method, *path, *query; /* query without '?', "" when none */

@@ -2,9 +2,11 @@
  * only global, with the received signal in rc_main.c), logging to stderr, allocation that
  * aborts on failure, the clock.
  *
- * The refclient is a small app around models of two SDKs, driven by parley over the driver
- * channel (docs/refclient.md): the AICallKit Web SDK ("aicall", over the room bridge) and the
- * DashScope MultiModalDialog ("bailian", its native WebSocket). Files, one concern each:
+ * The refclient is a small app around models of three SDKs, driven by parley over the driver
+ * channel (docs/refclient.md): the AICallKit Web SDK ("aicall", over the room bridge), the
+ * DashScope MultiModalDialog ("bailian", its native WebSocket) and a TRTC app with its
+ * business backend ("trtc": the room bridge, the cloud API, an HTTP server). Files, one
+ * concern each:
  *   rc_main.c     options, environment, the event loop, signals, exit codes
  *   rc_ws.c       WebSocket client glue on libwebsockets (one context, bounded queues)
  *   rc_driver.c   the driver channel: hello, drive commands, replies, callbacks
@@ -15,6 +17,11 @@
  *   rc_bailian.c  the bailian model: the dialog connection, directives, server events
  *   rc_bailian_actions.c  the bailian actions (MultiModalDialog methods and app behaviour)
  *   rc_bailian_media.c    built-in JPEG and speech, base64, JPEG padding, PCM chunks
+ *   rc_trtc.c     the trtc model: the room, custom messages, the bot's messages → callbacks
+ *   rc_trtc_api.c         the trtc backend's cloud API client (TC3-signed, async)
+ *   rc_trtc_http.c        the trtc backend's HTTP server: callbacks, custom LLM, custom TTS
+ *   rc_trtc_sign.c        TC3-HMAC-SHA256 and the callback Sign
+ *   rc_trtc_actions.c     the trtc actions
  *   rc_bugs.c     --bug flags: each breaks exactly one behaviour
  *   rc_base.c     this header's functions */
 #ifndef RC_H
@@ -28,26 +35,34 @@
 
 /* The process configuration: set once by rc_main.c before the loop starts, read-only after. */
 typedef struct {
-    const char *driver_url; /* PARLEY_DRIVER_URL / --driver */
-    const char *bridge_url; /* PARLEY_URL / --url (may be NULL: `call` and `start` then fail):
-                               the room bridge (aicall) or the bailian endpoint */
-    const char *api_key;    /* --api-key / DASHSCOPE_API_KEY / "sk-parley-test" (bailian) */
-    const char *session;    /* PARLEY_SESSION / --session (or the room of the bridge URL) */
-    const char *scenario;   /* PARLEY_SCENARIO, for the logs only */
-    uint32_t bugs;          /* RC_BUG_* bits (rc_bugs.h) */
-    uint64_t no_actions;    /* bit i: action i (rc_action_find) left out of hello */
-    int verbose;            /* -v: log every frame */
+    const char *driver_url;   /* PARLEY_DRIVER_URL / --driver */
+    const char *bridge_url;   /* PARLEY_URL / --url (may be NULL: `call` and `start` then fail):
+                                 the room bridge (aicall, trtc) or the bailian endpoint */
+    int trtc;                 /* PARLEY_URL is a /trtc/ room: the app is the trtc one (hello
+                                 announces trtc and its actions only) */
+    const char *api_key;      /* --api-key / DASHSCOPE_API_KEY / "sk-parley-test" (bailian) */
+    const char *session;      /* PARLEY_SESSION / --session (or the room of the bridge URL) */
+    const char *scenario;     /* PARLEY_SCENARIO, for the logs only */
+    const char *secret_id;    /* trtc: --secret-id / TENCENTCLOUD_SECRET_ID / AKIDparleyEXAMPLE */
+    const char *secret_key;   /* trtc: --secret-key / TENCENTCLOUD_SECRET_KEY */
+    const char *callback_key; /* trtc: --callback-key / TRTC_CALLBACK_KEY */
+    uint32_t bugs;            /* RC_BUG_* bits (rc_bugs.h) */
+    uint64_t no_actions;      /* bit i: action i (rc_action_find) left out of hello */
+    int verbose;              /* -v: log every frame */
 } rc_config;
 
 extern rc_config rc_cfg;
 
 /* The app: one model per dialect, all on the one lws context; the driver's commands go to
- * the one whose action table has the name (rc_app_drive in rc_actions.c). */
+ * the one whose action table has the name (rc_app_drive in rc_actions.c): aicall's or
+ * bailian's, or trtc's alone when PARLEY_URL is a trtc room. */
 struct rc_aicall;
 struct rc_bailian;
+struct rc_trtc;
 typedef struct {
     struct rc_aicall *aicall;
     struct rc_bailian *bailian;
+    struct rc_trtc *trtc; /* only with a /trtc/ PARLEY_URL */
 } rc_app;
 struct cJSON;
 /* rc_driver_ops.on_drive for the app (user: rc_app *). */

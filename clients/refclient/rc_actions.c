@@ -8,9 +8,12 @@
  * talk button), reconnect (a network drop and the apps' resync), sendRawDataChannel (a test
  * hook for malformed payloads) and getState (inspection).
  *
- * The bailian actions have their own table (rc_bailian_actions.c); the functions at the end
- * (rc_action_find, rc_actions_hello, rc_app_drive) see both tables as one list: the aicall
- * actions first, then the bailian ones. */
+ * The bailian and trtc actions have their own tables (rc_bailian_actions.c,
+ * rc_trtc_actions.c); the functions at the end (rc_action_find, rc_actions_hello,
+ * rc_app_drive) see the tables as one list: the aicall actions first, then the bailian ones,
+ * then the trtc ones. A trtc app (rc_cfg.trtc: PARLEY_URL is a /trtc/ room) has the trtc
+ * actions alone (trtc's `interrupt` is not bailian's); the others have aicall's and
+ * bailian's. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,6 +24,7 @@
 #include "rc_aicall_int.h"
 #include "rc_bailian.h"
 #include "rc_bugs.h"
+#include "rc_trtc.h"
 
 #define RC_SHORT_PRESS_MS 500 /* the UIs cancel presses this short (§5) */
 #define RC_MAX_HOLD_MS 120000 /* pushToTalkButton's longest hold */
@@ -473,15 +477,26 @@ static int rc_aicall_action_find(const char *name)
     return -1;
 }
 
-/* ---- both tables as one list: aicall 0..RC_ACTION_COUNT-1, then bailian ------------- */
+/* ---- the tables as one list: aicall 0..RC_ACTION_COUNT-1, then bailian, then trtc ------ */
 
-int rc_action_count(void)
+static int rc_trtc_base(void)
 {
     return RC_ACTION_COUNT + rc_bailian_action_count();
 }
 
+int rc_action_count(void)
+{
+    return rc_trtc_base() + rc_trtc_action_count();
+}
+
 int rc_action_find(const char *name)
 {
+    if (rc_cfg.trtc) {
+        for (int k = 0; k < rc_trtc_action_count(); k++)
+            if (strcmp(rc_trtc_action_name(k), name) == 0)
+                return rc_trtc_base() + k;
+        return -1;
+    }
     int i = rc_aicall_action_find(name);
     if (i >= 0)
         return i;
@@ -493,16 +508,33 @@ int rc_action_find(const char *name)
 
 static const char *rc_action_name(int i)
 {
-    return i < RC_ACTION_COUNT ? rc_actions[i].name : rc_bailian_action_name(i - RC_ACTION_COUNT);
+    if (i < RC_ACTION_COUNT)
+        return rc_actions[i].name;
+    if (i < rc_trtc_base())
+        return rc_bailian_action_name(i - RC_ACTION_COUNT);
+    return rc_trtc_action_name(i - rc_trtc_base());
 }
 
 cJSON *rc_actions_hello(uint64_t leave_out)
 {
     cJSON *arr = cJSON_CreateArray();
-    for (int i = 0; i < rc_action_count(); i++)
+    int lo = rc_cfg.trtc ? rc_trtc_base() : 0,
+        hi = rc_cfg.trtc ? rc_action_count() : rc_trtc_base();
+    for (int i = lo; i < hi; i++)
         if (!((leave_out >> i) & 1u))
             cJSON_AddItemToArray(arr, cJSON_CreateString(rc_action_name(i)));
     return arr;
+}
+
+static void rc_actions_list_table(FILE *f, int n, const char *(*name)(int),
+                                  const char *(*args)(int))
+{
+    for (int j = 0; j < n; j++) {
+        if (args(j)[0])
+            fprintf(f, "  %-26s %s\n", name(j), args(j));
+        else
+            fprintf(f, "  %s\n", name(j));
+    }
 }
 
 void rc_actions_list(FILE *f)
@@ -518,13 +550,11 @@ void rc_actions_list(FILE *f)
             fprintf(f, "  %s\n", a->name);
     }
     fprintf(f, " bailian (DashScope MultiModalDialog, native WebSocket):\n");
-    for (int j = 0; j < rc_bailian_action_count(); j++) {
-        const char *args = rc_bailian_action_args(j);
-        if (args[0])
-            fprintf(f, "  %-26s %s\n", rc_bailian_action_name(j), args);
-        else
-            fprintf(f, "  %s\n", rc_bailian_action_name(j));
-    }
+    rc_actions_list_table(f, rc_bailian_action_count(), rc_bailian_action_name,
+                          rc_bailian_action_args);
+    fprintf(f, " trtc (TRTC room over the room bridge + the business backend; only these with a\n"
+               " /trtc/ PARLEY_URL):\n");
+    rc_actions_list_table(f, rc_trtc_action_count(), rc_trtc_action_name, rc_trtc_action_args);
 }
 
 /* The aicall actions' on_drive: one command, answered now or (RC_LATER) by the engine. */
@@ -554,7 +584,12 @@ void rc_app_drive(void *user, int64_t id, const char *action, const cJSON *args)
 {
     rc_app *app = user;
     int i = rc_action_find(action);
-    if (i >= RC_ACTION_COUNT && !((rc_cfg.no_actions >> i) & 1u)) {
+    if (app->trtc) {
+        int left_out = i >= 0 && ((rc_cfg.no_actions >> i) & 1u);
+        rc_trtc_drive(app->trtc, i < 0 || left_out ? -1 : i - rc_trtc_base(), id, action, args);
+        return;
+    }
+    if (i >= RC_ACTION_COUNT && i < rc_trtc_base() && !((rc_cfg.no_actions >> i) & 1u)) {
         rc_bailian_drive(app->bailian, i - RC_ACTION_COUNT, id, args);
         return;
     }

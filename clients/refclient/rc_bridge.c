@@ -71,6 +71,22 @@ int rc_bridge_datachannel(rc_bridge *b, const char *payload, size_t len)
     return rc_bridge_send(b, f);
 }
 
+int rc_bridge_custom_cmd(rc_bridge *b, int cmd_id, int reliable, int ordered, const char *data,
+                         size_t len)
+{
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "op", "custom_cmd");
+    cJSON_AddNumberToObject(f, "cmdId", cmd_id);
+    cJSON_AddBoolToObject(f, "reliable", reliable);
+    cJSON_AddBoolToObject(f, "ordered", ordered);
+    char *copy = rc_xmalloc(len + 1);
+    memcpy(copy, data, len);
+    copy[len] = '\0';
+    cJSON_AddStringToObject(f, "data", copy);
+    free(copy);
+    return rc_bridge_send(b, f);
+}
+
 int rc_bridge_publish(rc_bridge *b, const char *media)
 {
     cJSON *f = cJSON_CreateObject();

@@ -2,8 +2,8 @@
  * the RTC SDK's calls (room ops out: publish, mute_local_mic, datachannel, leave, …) and its
  * callbacks (room events in: joined, user_joined, user_publish, datachannel, user_left, …).
  *
- * This file stands in for ARTC. An SDK team replaces it with its own RTC shim; the SDK model
- * (rc_aicall.c) only calls the functions below. */
+ * This file stands in for ARTC (aicall) and the TRTC SDK's room (trtc). An SDK team replaces it
+ * with its own RTC shim; the SDK models (rc_aicall.c, rc_trtc.c) only call the functions below. */
 #ifndef RC_BRIDGE_H
 #define RC_BRIDGE_H
 
@@ -29,6 +29,9 @@ rc_bridge *rc_bridge_open(rc_net *net, const char *url, const rc_bridge_ops *ops
 /* Room ops; each returns 0 when queued, -1 otherwise. */
 int rc_bridge_datachannel(rc_bridge *b, const char *payload,
                           size_t len); /* sendDataChannelMessage */
+/* trtc: sendCustomCmdMsg(cmdID, data, reliable, ordered) */
+int rc_bridge_custom_cmd(rc_bridge *b, int cmd_id, int reliable, int ordered, const char *data,
+                         size_t len);
 int rc_bridge_publish(rc_bridge *b, const char *media);
 int rc_bridge_mute_local_mic(rc_bridge *b, int mute);
 int rc_bridge_leave(rc_bridge *b);

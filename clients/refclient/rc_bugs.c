@@ -46,6 +46,21 @@ static const struct {
     [RC_BUG_FRAMES_BEFORE_CONNECT] = {"frames-before-connect",
                                       "bailian: the frame stream starts right after Start, not "
                                       "after switch_video_call_success"},
+    [RC_BUG_CUSTOM_OVER_1K] = {"custom-over-1k",
+                               "trtc: sendText pads the 20000 JSON to 1100 bytes (limit 1000)"},
+    [RC_BUG_INTERRUPT_NO_RECEIVER] = {"interrupt-no-receiver",
+                                      "trtc: the 20001 interrupt has receiver: []"},
+    [RC_BUG_NO_RETRY_ON_98] = {"no-retry-on-98",
+                               "trtc: no new StartAIConversation after a 902 with LeaveCode 98"},
+    [RC_BUG_RETRY_ON_0] = {"retry-on-0",
+                           "trtc: StartAIConversation again after a 902 with LeaveCode 0 too"},
+    [RC_BUG_BAD_SIGNATURE_CHECK] = {"bad-signature-check",
+                                    "trtc: the callback receiver answers 200 without checking "
+                                    "Sign"},
+    [RC_BUG_WRONG_CMD_ID] = {"wrong-cmd-id", "trtc: 20000/20001 go out on cmdID 1, not 2"},
+    [RC_BUG_BAD_TC3] = {"bad-tc3",
+                        "trtc: TC3 signs with the local date +1 day, not the UTC date (every "
+                        "cloud API call fails)"},
 };
 _Static_assert(RC_BUG_COUNT <= 32, "rc_config.bugs is a 32-bit mask");
 

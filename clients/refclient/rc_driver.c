@@ -159,7 +159,8 @@ void rc_driver_callback(rc_driver *d, const char *name, cJSON *args)
     /* the subtitle streams are many small events: only with -v */
     int chatty = strcmp(name, "agentSubtitleNotify") == 0 ||
                  strcmp(name, "userSubtitleNotify") == 0 ||
-                 strcmp(name, "on_speech_content") == 0 || strcmp(name, "on_responding_content") == 0;
+                 strcmp(name, "on_speech_content") == 0 ||
+                 strcmp(name, "on_responding_content") == 0 || strcmp(name, "onSubtitle") == 0;
     char *brief = rc_driver_brief(cJSON_GetObjectItemCaseSensitive(c, "args"));
     if (chatty)
         rc_debug("callback %s %s", name, brief);

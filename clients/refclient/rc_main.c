@@ -15,6 +15,8 @@
 #include "rc_bailian.h"
 #include "rc_bugs.h"
 #include "rc_driver.h"
+#include "rc_trtc.h"
+#include "rc_trtc_sign.h"
 #include "rc_ws.h"
 
 #define RC_EXIT_OK 0
@@ -22,6 +24,11 @@
 #define RC_EXIT_CONNECT 3
 #define RC_DRAIN_US 500000 /* time for the close frames on the way out */
 #define RC_DEFAULT_API_KEY "sk-parley-test"
+/* trtc: the defaults of docs/dev/trtc-spec.md (the built-in profile's trtc: section) */
+#define RC_DEFAULT_SECRET_ID "AKIDparleyEXAMPLE"
+#define RC_DEFAULT_SECRET_KEY "parleySecretKeyEXAMPLE"
+#define RC_DEFAULT_CALLBACK_KEY "parleycallbackkey0123456789abcde"
+#define RC_MAX_NO_ACTIONS 64
 
 static volatile sig_atomic_t rc_signal_got;
 
@@ -49,30 +56,44 @@ static void rc_help(FILE *f)
     fprintf(f,
             "usage: refclient [options]\n"
             "\n"
-            "parley's reference client: a small app around models of two SDKs, the Alibaba\n"
-            "AICallKit Web SDK (aliyun-auikit-aicall 2.10, dialect aicall, over the room bridge)\n"
-            "and the DashScope MultiModalDialog (dialect bailian, its native WebSocket). It\n"
-            "connects to parley's driver channel, says hello, and runs the drive commands it\n"
-            "gets against PARLEY_URL (docs/refclient.md).\n"
+            "parley's reference client: a small app around models of three SDKs, the Alibaba\n"
+            "AICallKit Web SDK (aliyun-auikit-aicall 2.10, dialect aicall, over the room bridge),\n"
+            "the DashScope MultiModalDialog (dialect bailian, its native WebSocket) and a TRTC\n"
+            "app with its business backend (dialect trtc: the room bridge, the signed cloud API,\n"
+            "an HTTP server for callbacks, LLM and TTS). It connects to parley's driver channel,\n"
+            "says hello, and runs the drive commands it gets against PARLEY_URL\n"
+            "(docs/refclient.md).\n"
             "\n"
             "environment (set by `parley run --client`, docs/driver.md):\n"
             "  PARLEY_DRIVER_URL   the driver channel, ws://127.0.0.1:8765/_parley/driver\n"
             "  PARLEY_URL          aicall: the room bridge, ws://…/aicall/room?room=R&user=U;\n"
-            "                      bailian: ws://…/api-ws/v1/inference[?parley_session=S]\n"
+            "                      bailian: ws://…/api-ws/v1/inference[?parley_session=S];\n"
+            "                      trtc: ws://…/trtc/room?room=R&user=U (the cloud API is its\n"
+            "                      origin, http://…/)\n"
             "  PARLEY_SESSION      the session tag for hello (default: the room= or the\n"
             "                      parley_session= of PARLEY_URL)\n"
             "  PARLEY_SCENARIO     the scenario id, for the logs\n"
             "  DASHSCOPE_API_KEY   bailian: the API key (default " RC_DEFAULT_API_KEY ")\n"
+            "  TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY\n"
+            "                      trtc: the TC3 credentials (default " RC_DEFAULT_SECRET_ID ",\n"
+            "                      " RC_DEFAULT_SECRET_KEY ")\n"
+            "  TRTC_CALLBACK_KEY   trtc: the callback signing key (default\n"
+            "                      " RC_DEFAULT_CALLBACK_KEY ")\n"
             "\n"
             "options:\n"
             "  --driver URL        instead of PARLEY_DRIVER_URL\n"
             "  --url URL           instead of PARLEY_URL\n"
             "  --session S         instead of PARLEY_SESSION\n"
             "  --api-key KEY       instead of DASHSCOPE_API_KEY\n"
+            "  --secret-id ID      instead of TENCENTCLOUD_SECRET_ID\n"
+            "  --secret-key KEY    instead of TENCENTCLOUD_SECRET_KEY\n"
+            "  --callback-key KEY  instead of TRTC_CALLBACK_KEY\n"
             "  --bug NAME          break one behaviour on purpose (repeatable; --list-bugs)\n"
             "  --list-bugs         print the bug names and what each breaks\n"
             "  --no-action NAME    leave an action out of hello (repeatable)\n"
             "  -v, --verbose       log every frame to stderr\n"
+            "  --self-test         check the TC3 signer and the callback Sign against known\n"
+            "                      vectors, then exit (0: all match)\n"
             "  --version           print the version\n"
             "  -h, --help          this text\n"
             "\n"
@@ -101,18 +122,32 @@ static const char *rc_env(const char *name)
 static int rc_parse_args(int argc, char **argv, char *room, size_t roomlen)
 {
     static const struct option opts[] = {
-        {"driver", required_argument, NULL, 'd'},  {"url", required_argument, NULL, 'u'},
-        {"session", required_argument, NULL, 's'}, {"bug", required_argument, NULL, 'b'},
-        {"list-bugs", no_argument, NULL, 'L'},     {"no-action", required_argument, NULL, 'n'},
-        {"verbose", no_argument, NULL, 'v'},       {"version", no_argument, NULL, 'V'},
-        {"help", no_argument, NULL, 'h'},          {"api-key", required_argument, NULL, 'k'},
+        {"driver", required_argument, NULL, 'd'},
+        {"url", required_argument, NULL, 'u'},
+        {"session", required_argument, NULL, 's'},
+        {"bug", required_argument, NULL, 'b'},
+        {"list-bugs", no_argument, NULL, 'L'},
+        {"no-action", required_argument, NULL, 'n'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},
+        {"api-key", required_argument, NULL, 'k'},
+        {"secret-id", required_argument, NULL, 'I'},
+        {"secret-key", required_argument, NULL, 'K'},
+        {"callback-key", required_argument, NULL, 'C'},
+        {"self-test", no_argument, NULL, 'T'},
         {NULL, 0, NULL, 0},
     };
+    const char *no_action[RC_MAX_NO_ACTIONS];
+    int n_no_action = 0;
     rc_cfg.driver_url = rc_env("PARLEY_DRIVER_URL");
     rc_cfg.bridge_url = rc_env("PARLEY_URL");
     rc_cfg.session = rc_env("PARLEY_SESSION");
     rc_cfg.scenario = rc_env("PARLEY_SCENARIO");
     rc_cfg.api_key = rc_env("DASHSCOPE_API_KEY");
+    rc_cfg.secret_id = rc_env("TENCENTCLOUD_SECRET_ID");
+    rc_cfg.secret_key = rc_env("TENCENTCLOUD_SECRET_KEY");
+    rc_cfg.callback_key = rc_env("TRTC_CALLBACK_KEY");
     opterr = 0;
     int c, i;
     while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
@@ -129,6 +164,17 @@ static int rc_parse_args(int argc, char **argv, char *room, size_t roomlen)
         case 'k':
             rc_cfg.api_key = optarg;
             break;
+        case 'I':
+            rc_cfg.secret_id = optarg;
+            break;
+        case 'K':
+            rc_cfg.secret_key = optarg;
+            break;
+        case 'C':
+            rc_cfg.callback_key = optarg;
+            break;
+        case 'T':
+            return rc_trtc_sign_self_test(stdout) ? 1 : RC_EXIT_OK;
         case 'v':
             rc_cfg.verbose = 1;
             break;
@@ -140,13 +186,10 @@ static int rc_parse_args(int argc, char **argv, char *room, size_t roomlen)
             }
             rc_cfg.bugs |= 1u << i;
             break;
-        case 'n':
-            if ((i = rc_action_find(optarg)) < 0) {
-                fprintf(stderr, "refclient: unknown action '%s'; the actions are:\n", optarg);
-                rc_actions_list(stderr);
-                return RC_EXIT_USAGE;
-            }
-            rc_cfg.no_actions |= (uint64_t)1 << i;
+        case 'n': /* looked up once the URL says which app this is */
+            if (n_no_action == RC_MAX_NO_ACTIONS)
+                return rc_usage_error("too many --no-action options%s", "");
+            no_action[n_no_action++] = optarg;
             break;
         case 'L':
             rc_bugs_list(stdout);
@@ -172,36 +215,65 @@ static int rc_parse_args(int argc, char **argv, char *room, size_t roomlen)
         return rc_usage_error("bad driver URL '%s' (want ws://host:port/path)", rc_cfg.driver_url);
     if (!rc_cfg.api_key || !*rc_cfg.api_key)
         rc_cfg.api_key = RC_DEFAULT_API_KEY;
+    if (!rc_cfg.secret_id || !*rc_cfg.secret_id)
+        rc_cfg.secret_id = RC_DEFAULT_SECRET_ID;
+    if (!rc_cfg.secret_key || !*rc_cfg.secret_key)
+        rc_cfg.secret_key = RC_DEFAULT_SECRET_KEY;
+    if (!rc_cfg.callback_key || !*rc_cfg.callback_key)
+        rc_cfg.callback_key = RC_DEFAULT_CALLBACK_KEY;
     if (rc_cfg.bridge_url) {
         char user[300];
         if (rc_ws_parse_url(rc_cfg.bridge_url, &tls, host, sizeof host, &port, path, sizeof path))
-            return rc_usage_error("bad URL '%s' (want ws://host:port/aicall/room?… or "
+            return rc_usage_error("bad URL '%s' (want ws://host:port/aicall/room?…, "
+                                  "ws://host:port/trtc/room?… or "
                                   "ws://host:port/api-ws/v1/inference)",
                                   rc_cfg.bridge_url);
-        /* a room bridge URL (aicall) names our user; the bailian endpoint takes none */
-        if (strncmp(path, "/aicall/", 8) == 0 &&
+        rc_cfg.trtc = strncmp(path, "/trtc/", 6) == 0;
+        /* a room bridge URL (aicall, trtc) names our user; the bailian endpoint takes none */
+        if ((strncmp(path, "/aicall/", 8) == 0 || rc_cfg.trtc) &&
             (rc_ws_url_param(rc_cfg.bridge_url, "user", user, sizeof user) || strlen(user) > 256))
             return rc_usage_error("the bridge URL '%s' needs user=U (1-256 bytes)",
+                                  rc_cfg.bridge_url);
+        if (rc_cfg.trtc &&
+            (rc_ws_url_param(rc_cfg.bridge_url, "room", user, sizeof user) || strlen(user) > 256))
+            return rc_usage_error("the trtc URL '%s' needs room=R (1-256 bytes)",
                                   rc_cfg.bridge_url);
         if (!rc_cfg.session && (!rc_ws_url_param(rc_cfg.bridge_url, "room", room, roomlen) ||
                                 !rc_ws_url_param(rc_cfg.bridge_url, "parley_session", room,
                                                  roomlen)))
             rc_cfg.session = room;
     }
+    for (int k = 0; k < n_no_action; k++) {
+        if ((i = rc_action_find(no_action[k])) < 0) {
+            fprintf(stderr, "refclient: unknown action '%s'%s; the actions are:\n", no_action[k],
+                    rc_cfg.trtc ? " (a trtc URL: only the trtc actions)" : "");
+            rc_actions_list(stderr);
+            return RC_EXIT_USAGE;
+        }
+        rc_cfg.no_actions |= (uint64_t)1 << i;
+    }
     return -1;
 }
 
-static cJSON *rc_hello(void)
+/* A trtc app announces trtc alone, with the endpoints of its HTTP server (the business
+ * backend: callbacks, custom LLM, custom TTS); the others aicall and bailian. */
+static cJSON *rc_hello(const rc_app *app)
 {
     cJSON *h = cJSON_CreateObject();
     cJSON_AddStringToObject(h, "client", RC_CLIENT_NAME);
     cJSON_AddStringToObject(h, "version", RC_VERSION);
     cJSON *dialects = cJSON_AddArrayToObject(h, "dialects");
-    cJSON_AddItemToArray(dialects, cJSON_CreateString("aicall"));
-    cJSON_AddItemToArray(dialects, cJSON_CreateString("bailian"));
+    if (app->trtc) {
+        cJSON_AddItemToArray(dialects, cJSON_CreateString("trtc"));
+    } else {
+        cJSON_AddItemToArray(dialects, cJSON_CreateString("aicall"));
+        cJSON_AddItemToArray(dialects, cJSON_CreateString("bailian"));
+    }
     cJSON_AddItemToObject(h, "actions", rc_actions_hello(rc_cfg.no_actions));
     if (rc_cfg.session)
         cJSON_AddStringToObject(h, "session", rc_cfg.session);
+    if (app->trtc)
+        cJSON_AddItemToObject(h, "endpoints", rc_trtc_endpoints(app->trtc));
     return h;
 }
 
@@ -253,16 +325,22 @@ int main(int argc, char **argv)
         return RC_EXIT_CONNECT;
     }
     rc_app app = {rc_aicall_new(net, rc_cfg.bridge_url),
-                  rc_bailian_new(net, rc_cfg.bridge_url, rc_cfg.api_key)};
+                  rc_bailian_new(net, rc_cfg.bridge_url, rc_cfg.api_key), NULL};
     static const rc_driver_ops driver_ops = {rc_app_drive};
-    rc_driver *d =
-        rc_driver_open(net, rc_cfg.driver_url, rc_hello(), &driver_ops, &app, err, sizeof err);
-    if (!d) {
+    rc_driver *d = NULL;
+    /* a trtc app's HTTP server listens before hello, which names its URLs */
+    if (rc_cfg.trtc && !(app.trtc = rc_trtc_new(net, rc_cfg.bridge_url, err, sizeof err))) {
+        rc_log("trtc: %s", err);
+        rc = RC_EXIT_CONNECT;
+    } else if (!(d = rc_driver_open(net, rc_cfg.driver_url, rc_hello(&app), &driver_ops, &app, err,
+                                    sizeof err))) {
         rc_log("driver: %s", err);
         rc = RC_EXIT_CONNECT;
     } else {
         rc_aicall_set_driver(app.aicall, d);
         rc_bailian_set_driver(app.bailian, d);
+        if (app.trtc)
+            rc_trtc_set_driver(app.trtc, d);
         rc = rc_run(net, d);
     }
 
@@ -270,6 +348,7 @@ int main(int argc, char **argv)
      * first), lws gets a moment for the close frames, then everything is freed. */
     rc_aicall_free(app.aicall);
     rc_bailian_free(app.bailian);
+    rc_trtc_free(app.trtc);
     rc_driver_free(d, rc_signal_got ? 1001 : 1000);
     int64_t deadline = rc_now_us() + RC_DRAIN_US;
     while (rc_net_live(net) && rc_now_us() < deadline)

@@ -81,10 +81,11 @@ stop_mock() {
   MOCK_PID=""
 }
 
-# start_client [refclient options] — connected as driver d1 to room r1, user u1.
+# start_client [refclient options] — connected as driver d1 to room r1, user u1 of the
+# dialect $RC_DIALECT (aicall unless set: trtc for the trtc cases).
 start_client() {
   PARLEY_DRIVER_URL="ws://127.0.0.1:$PORT/_parley/driver" \
-    PARLEY_URL="ws://127.0.0.1:$PORT/aicall/room?room=r1&user=u1" \
+    PARLEY_URL="ws://127.0.0.1:$PORT/${RC_DIALECT:-aicall}/room?room=r1&user=u1" \
     PARLEY_SESSION=r1 PARLEY_SCENARIO=selftest \
     "$REFCLIENT" "$@" 2>"$TMP/rc.err" &
   RC_PID=$!
@@ -456,6 +457,161 @@ if case_begin "$CASE" --bug no-resync; then
   case_end
 fi
 
+# ---- trtc: the room, the backend's cloud API calls, its HTTP server ----------------------
+
+CB_KEY=parleycallbackkey0123456789abcde # the default callback key (docs/dev/trtc-spec.md)
+
+# endpoint NAME — hello.endpoints.NAME of driver d1 (the refclient's HTTP server)
+endpoint() {
+  api GET /drivers | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["hello"]["endpoints"][sys.argv[1]])' "$1"
+}
+
+# post_callback URL KEY BODY — POSTs a TRTC server callback signed with KEY (Sign = base64
+# HMAC-SHA256 of the body, SdkAppId); prints the HTTP status.
+post_callback() {
+  python3 - "$@" <<'PY'
+import base64, hashlib, hmac, sys, urllib.request, urllib.error
+url, key, body = sys.argv[1], sys.argv[2].encode(), sys.argv[3].encode()
+sign = base64.b64encode(hmac.new(key, body, hashlib.sha256).digest()).decode()
+req = urllib.request.Request(url, data=body, method="POST", headers={
+    "Content-Type": "application/json", "Sign": sign, "SdkAppId": "1400000001"})
+try:
+    with urllib.request.urlopen(req, timeout=5) as r:
+        print(r.status)
+except urllib.error.HTTPError as e:
+    print(e.code)
+except Exception as e:
+    print(-1)
+PY
+}
+
+# cb_body EVENT TASK PAYLOAD — a callback envelope (§3.3) for room r1.
+cb_body() {
+  printf '{"EventGroupId":9,"EventType":%s,"CallbackTs":1700000000000,"EventInfo":{"EventMsTs":1700000000000,"TaskId":"%s","RoomId":"r1","RoomIdType":1,"Payload":%s}}' "$1" "$2" "$3"
+}
+
+# task_id — the TaskId of the last startAIConversation (getState).
+task_id() {
+  drive getState | python3 -c 'import json,sys; print(json.load(sys.stdin)["result"]["taskId"])'
+}
+
+# trtc_wait SESSION PYEXPR DESC — until PYEXPR holds over the session's journal (s: the bot's
+# 10001 states in order, kinds: c2a message kinds, cbs: callbacks), at most 6 s.
+trtc_wait() {
+  local j
+  for _ in $(seq 120); do
+    j=$(api GET "/sessions/$1/journal")
+    python3 -c '
+import json, sys
+r = json.loads(sys.argv[1])["records"]
+s = [json.loads(x["text"])["payload"]["state"] for x in r if x.get("kind") == "trtc.10001"]
+kinds = [x.get("kind") for x in r if x["ev"] == "msg" and x["dir"] == "c2a"]
+cbs = [x["name"] for x in r if x["ev"] == "callback"]
+sys.exit(0 if eval(sys.argv[2]) else 1)' "$j" "$2" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  bad "$CASE: $3 never happened"
+  return 1
+}
+
+# trtc_begin NAME [refclient options] — a trtc case: enterRoom, startAIConversation (ARGS
+# from $START, default {}), the bot listening.
+trtc_begin() {
+  RC_DIALECT=trtc case_begin "$@" || return 1
+  expect_drive OK enterRoom || return 0
+  expect_drive OK startAIConversation "${START:-{\}}" || return 0
+  trtc_wait s1 '1 in s' "the bot listening (10001 state 1)"
+  return 0
+}
+
+CASE="trtc correct: a conversation"
+if START='{"welcome":"Hello.","tts":"custom","llm":"ref"}' trtc_begin "$CASE"; then
+  jtrue "$(api GET /drivers)" 'd[0]["hello"]["dialects"] == ["trtc"] and len(d[0]["hello"]["actions"]) == 11 and sorted(d[0]["hello"]["endpoints"]) == ["callback", "llm", "tts"]' \
+    && ok "$CASE: hello: trtc, 11 actions, 3 endpoints" || bad "$CASE: hello: $(api GET /drivers)"
+  trtc_wait s1 's.count(1) >= 2' "the welcome round over (state 1 again)"
+  expect_drive OK sendText '{"text":"Tell me a story."}'
+  trtc_wait s1 '"trtc.tts.answer" in kinds and s[-1] == 3' "the reply spoken (LLM, TTS, state 3)"
+  expect_drive OK interrupt
+  reply=$(drive describeAIConversation)
+  jtrue "$reply" 'd["ok"] and d["result"]["status"] == "InProgress"' && ok "$CASE: describe: InProgress" \
+    || bad "$CASE: describe: $reply"
+  expect_drive OK controlAIConversation '{"command":"ServerPushText","text":"Pushed."}'
+  expect_drive OK controlAIConversation '{"command":"InvokeLLM","text":"Again?"}'
+  expect_drive OK updateAIConversation '{"welcome":"Hi again.","interrupt_mode":0}'
+  expect_drive OK sendCustomCmd '{"cmd_id":2,"data":"{\"type\":20000,\"sender\":\"u1\",\"receiver\":[\"bot_r1\"],\"payload\":{\"id\":\"1\",\"message\":\"raw\",\"timestamp\":1}}"}'
+  expect_drive OK stopAIConversation
+  trtc_wait s1 '"onRemoteUserLeaveRoom" in cbs and "onServerCallback" in cbs' "the bot gone, 902 at the backend"
+  journal_has s1 'all(k in kinds for k in ["trtc.api.StartAIConversation", "trtc.20000", "trtc.20001", "trtc.api.DescribeAIConversation", "trtc.api.ControlAIConversation", "trtc.api.UpdateAIConversation", "trtc.api.StopAIConversation", "trtc.llm.answer", "trtc.tts.answer", "trtc.callback.answer"])' \
+    "Start, 20000, 20001, Describe, Control, Update, Stop; LLM, TTS and callback answers"
+  journal_has s1 'all(c in cbs for c in ["onEnterRoom", "onRemoteUserEnterRoom", "onUserAudioAvailable", "onAgentState", "onSubtitle", "onMetrics", "onLLMRequest", "onTTSRequest", "onServerCallback", "onRemoteUserLeaveRoom"])' \
+    "the TRTC callbacks and the backend's"
+  expect_clean s1
+  expect_drive OK exitRoom
+  expect_drive FAIL sendText '{"text":"after exitRoom"}'
+  case_end
+fi
+
+CASE="trtc correct: the callback receiver and the 98 restart"
+if trtc_begin "$CASE"; then
+  cb=$(endpoint callback)
+  task=$(task_id)
+  [[ $(post_callback "$cb" forgedkey0123 "$(cb_body 905 "$task" '{}')") == 401 ]] \
+    && ok "$CASE: a forged Sign: 401" || bad "$CASE: a forged Sign was not refused"
+  [[ $(post_callback "$cb" $CB_KEY "$(cb_body 905 "$task" '{}')") == 200 ]] \
+    && ok "$CASE: a good Sign: 200" || bad "$CASE: a good Sign was not accepted"
+  [[ $(post_callback "$cb" $CB_KEY "$(cb_body 902 "$task" '{"LeaveCode":0}')") == 200 ]] || bad "$CASE: 902/0 refused"
+  sleep 1.2
+  journal_has s1 'kinds.count("trtc.api.StartAIConversation") == 1' "902 LeaveCode 0: no new Start"
+  [[ $(post_callback "$cb" $CB_KEY "$(cb_body 902 "$task" '{"LeaveCode":98}')") == 200 ]] || bad "$CASE: 902/98 refused"
+  trtc_wait s1 'kinds.count("trtc.api.StartAIConversation") == 2 and "onTaskRestarted" in cbs' \
+    "902 LeaveCode 98: a new Start and onTaskRestarted" && ok "$CASE: 902 LeaveCode 98: restarted"
+  [[ $(task_id) != "$task" ]] && ok "$CASE: a new task" || bad "$CASE: the task did not change"
+  case_end
+fi
+
+CASE="trtc bug bad-signature-check"
+if trtc_begin "$CASE" --bug bad-signature-check; then
+  [[ $(post_callback "$(endpoint callback)" forgedkey0123 "$(cb_body 905 "$(task_id)" '{}')") == 200 ]] \
+    && ok "$CASE: a forged Sign is accepted" || bad "$CASE: a forged Sign was refused"
+  case_end
+fi
+
+CASE="trtc bug no-retry-on-98"
+if trtc_begin "$CASE" --bug no-retry-on-98; then
+  post_callback "$(endpoint callback)" $CB_KEY "$(cb_body 902 "$(task_id)" '{"LeaveCode":98}')" >/dev/null
+  sleep 1.2
+  journal_has s1 'kinds.count("trtc.api.StartAIConversation") == 1' "902 LeaveCode 98: no new Start"
+  case_end
+fi
+
+CASE="trtc bug retry-on-0"
+if trtc_begin "$CASE" --bug retry-on-0; then
+  post_callback "$(endpoint callback)" $CB_KEY "$(cb_body 902 "$(task_id)" '{"LeaveCode":0}')" >/dev/null
+  trtc_wait s1 'kinds.count("trtc.api.StartAIConversation") == 2' "902 LeaveCode 0: a new Start" \
+    && ok "$CASE: 902 LeaveCode 0: restarted"
+  case_end
+fi
+
+CASE="trtc bug bad-tc3"
+if RC_DIALECT=trtc case_begin "$CASE" --bug bad-tc3; then
+  reply=$(drive startAIConversation)
+  jtrue "$reply" 'd["ok"] is False and d["error"].startswith("AuthFailure")' \
+    && ok "$CASE: every call refused: $reply" || bad "$CASE: startAIConversation: $reply"
+  case_end
+fi
+
+for bug in wrong-cmd-id:sendText:trtc.custom.cmd_id custom-over-1k:sendText:trtc.custom.too_large \
+  interrupt-no-receiver:interrupt:trtc.custom.receiver; do
+  IFS=: read -r flag action rule <<<"$bug"
+  CASE="trtc bug $flag"
+  if trtc_begin "$CASE" --bug "$flag"; then
+    expect_drive OK "$action" '{"text":"Hello?"}'
+    sleep 0.3
+    expect_rule s1 "$rule"
+    case_end
+  fi
+done
+
 # ---- the command line ----------------------------------------------------------------
 
 CASE="command line"
@@ -468,13 +624,17 @@ expect_code() {
 }
 expect_code 0 "--version" "$REFCLIENT" --version
 expect_code 0 "--list-bugs" "$REFCLIENT" --list-bugs
-[[ $(wc -l <"$TMP/out") -eq 24 ]] && ok "$CASE: 24 bugs listed" || bad "$CASE: --list-bugs: $(wc -l <"$TMP/out") lines"
+[[ $(wc -l <"$TMP/out") -eq 31 ]] && ok "$CASE: 31 bugs listed" || bad "$CASE: --list-bugs: $(wc -l <"$TMP/out") lines"
+expect_code 0 "--self-test (the TC3 and callback Sign vectors)" "$REFCLIENT" --self-test
 expect_code 0 "--help" "$REFCLIENT" --help
 expect_code 2 "unknown bug" "$REFCLIENT" --driver ws://127.0.0.1:1/x --bug no-such-bug
 grep -q 'no-mute-on-enable' "$TMP/err" && ok "$CASE: unknown bug lists the bugs" || bad "$CASE: unknown bug: $(cat "$TMP/err")"
 expect_code 2 "unknown --no-action" "$REFCLIENT" --driver ws://127.0.0.1:1/x --no-action fly
 expect_code 2 "no driver URL" env -u PARLEY_DRIVER_URL "$REFCLIENT"
 expect_code 2 "bridge URL without user=" "$REFCLIENT" --driver ws://127.0.0.1:1/x --url 'ws://127.0.0.1:1/aicall/room?room=r'
+expect_code 2 "trtc URL without room=" "$REFCLIENT" --driver ws://127.0.0.1:1/x --url 'ws://127.0.0.1:1/trtc/room?user=u'
+expect_code 2 "an aicall action left out of a trtc app" "$REFCLIENT" --driver ws://127.0.0.1:1/x \
+  --url 'ws://127.0.0.1:1/trtc/room?room=r&user=u' --no-action call
 expect_code 2 "stray argument" "$REFCLIENT" --driver ws://127.0.0.1:1/x extra
 expect_code 3 "nobody listening on the driver URL" "$REFCLIENT" --driver ws://127.0.0.1:1/_parley/driver
 expect_code 3 "a bailian URL needs no user= (then: nobody listening)" "$REFCLIENT" \
@@ -488,6 +648,14 @@ if case_begin "$CASE" --no-action pushToTalkButton --no-action reconnect --no-ac
   reply=$(api POST /drivers/d1/drive '{"drive":"reconnect"}')
   jtrue "$reply" '"did not announce" in d["error"]' && ok "$CASE: parley refuses to drive it" \
     || bad "$CASE: drive reconnect: $reply"
+  case_end
+fi
+
+CASE="--no-action (trtc)"
+if RC_DIALECT=trtc case_begin "$CASE" --no-action getState --no-action interrupt; then
+  hello=$(api GET /drivers)
+  jtrue "$hello" '"getState" not in d[0]["hello"]["actions"] and "interrupt" not in d[0]["hello"]["actions"] and len(d[0]["hello"]["actions"]) == 9' \
+    && ok "$CASE: left out of hello" || bad "$CASE: hello: $hello"
   case_end
 fi
 

@@ -501,16 +501,21 @@ static void round_begin(trtc_task *t)
     t->t_round_us = pl_clock_mono_us();
 }
 
+/* The context of the LLM request: the last History rounds (LLMConfig.History, 0..50) and the
+ * user's current text; the reply joins the history when it comes. */
 static void history_add(trtc_task *t, const char *role, const char *text)
 {
+    int keep = (int)num(t->llm, "History", 0) * 2;
+    if (keep > 100)
+        keep = 100;
+    int user = !strcmp(role, "user");
+    while (cJSON_GetArraySize(t->history) > keep)
+        cJSON_DeleteItemFromArray(t->history, 0);
     cJSON *m = cJSON_CreateObject();
     cJSON_AddStringToObject(m, "role", role);
     cJSON_AddStringToObject(m, "content", text);
     cJSON_AddItemToArray(t->history, m);
-    int keep = (int)num(t->llm, "History", 0) * 2;
-    if (keep > 100)
-        keep = 100;
-    while (cJSON_GetArraySize(t->history) > keep)
+    while (!user && cJSON_GetArraySize(t->history) > keep)
         cJSON_DeleteItemFromArray(t->history, 0);
 }
 

@@ -933,6 +933,11 @@ int pl_session_is_open(const pl_session *s)
     return s->open;
 }
 
+int pl_session_is_closing(const pl_session *s)
+{
+    return s->open && s->closing;
+}
+
 void pl_session_get_stats(const pl_session *s, pl_session_stats *st)
 {
     st->in = s->in;

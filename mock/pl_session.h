@@ -198,6 +198,8 @@ int pl_session_peer_is_agent(const pl_session *s);
 int pl_session_close_code(const pl_session *s);
 const pl_profile *pl_session_profile(const pl_session *s);
 int pl_session_is_open(const pl_session *s);
+/* 1 once pl_session_close() was called (parley is ending it), while still open. */
+int pl_session_is_closing(const pl_session *s);
 
 typedef struct {
     uint64_t in, out;             /* payloads and room ops/events, each direction */

@@ -130,9 +130,13 @@ static int64_t timing(const trtc_cloud *c, const char *key, int64_t dflt_ms)
 
 static trtc_sess *room_sess(const trtc_cloud *c, const char *room)
 {
+    /* A session parley is closing (the scenario is over, the room was dismissed) no longer
+     * takes records: what still arrives for the room (a callback whose receiver shut down
+     * with the app) goes to the trace. */
     trtc_sess *found = NULL;
     for (trtc_sess *ts = c->sessions; ts; ts = ts->next)
-        if (!strcmp(pl_session_room(ts->s), room) && pl_session_is_open(ts->s))
+        if (!strcmp(pl_session_room(ts->s), room) && pl_session_is_open(ts->s) &&
+            !pl_session_is_closing(ts->s))
             found = ts; /* the newest */
     return found;
 }

@@ -23,8 +23,8 @@ if ! command -v node >/dev/null 2>&1; then
   finish; exit
 fi
 sdk_pkg=tests/node/node_modules/tencentcloud-sdk-nodejs/package.json
-want=$(sed -n 's/.*"tencentcloud-sdk-nodejs": *"\([^"]*\)".*/\1/p' tests/node/package.json)
-have=$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$sdk_pkg" 2>/dev/null | head -n 1)
+want=$(node -p 'require("./tests/node/package.json").dependencies["tencentcloud-sdk-nodejs"]')
+have=$(node -p "require('./$sdk_pkg').version" 2>/dev/null)
 if [[ -z $have ]]; then
   bad "tests/node/node_modules/tencentcloud-sdk-nodejs is missing: run scripts/setup (npm ci --prefix tests/node)"
   finish; exit

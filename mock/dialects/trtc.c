@@ -55,7 +55,8 @@ static const pl_api_info actions[] = {
     {"updateAIConversation", "welcome:string, interrupt_mode:int", "business backend: UpdateAIConversation"},
     {"sendText", "text:string", "custom cmd 2: 20000 text to the bot"},
     {"interrupt", "", "custom cmd 2: 20001 interrupt"},
-    {"sendCustomCmd", "cmd_id:int, data:string", "a raw custom command message"},
+    {"sendCustomCmd", "cmd_id:int, data:string, reliable:bool, ordered:bool", "a raw custom command message"},
+    {"getState", "", "the client's view: room, bot, task (result)"},
     {NULL, NULL, NULL},
 };
 
@@ -63,7 +64,7 @@ static const pl_api_info callbacks[] = {
     {"onEnterRoom", "", "entered the room"},
     {"onExitRoom", "reason:int", "left the room (2: dismissed)"},
     {"onRemoteUserEnterRoom", "userId:string", "the bot joined"},
-    {"onRemoteUserLeaveRoom", "userId:string, reason:string", "the bot left"},
+    {"onRemoteUserLeaveRoom", "userId:string, reason:int", "the bot left (TRTC reason: 0 left, 1 timeout/error, 2 kicked)"},
     {"onUserAudioAvailable", "userId:string, available:bool", "the bot (un)published audio"},
     {"onSubtitle", "sender:string, text:string, end:bool, roundid:string, isBot:bool", "a 10000"},
     {"onAgentState", "state:int, roundid:string", "a 10001"},
@@ -71,7 +72,9 @@ static const pl_api_info callbacks[] = {
     {"onMetrics", "metric:string, value:number", "a 10020"},
     {"onAgentError", "metric:string, code:int, message:string", "a 10030"},
     {"onServerCallback", "event:int, leaveCode:int, status:int", "a verified callback 901-909 reached the backend"},
-    {"onTaskRestarted", "task_id:string", "the backend started a new task after LeaveCode 98"},
+    {"onTaskRestarted", "task_id:string, previous_task_id:string", "the backend started a new task after LeaveCode 98"},
+    {"onLLMRequest", "task_id:string, request_id:string, headers_ok:bool, stream:bool, text:string, invoke_llm:bool", "the app's LLM endpoint was called"},
+    {"onTTSRequest", "text:string, format:string, sample_rate:int, channels:int", "the app's custom TTS endpoint was called"},
     {NULL, NULL, NULL},
 };
 

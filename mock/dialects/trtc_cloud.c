@@ -832,6 +832,17 @@ static void http_done(void *user, int status, const char *body, size_t len, cons
     free(h);
 }
 
+/* An APIUrl of parley's own origin with the OpenAI path is parley's built-in LLM (the
+ * reference client's llm "none"): no HTTP call, the profile's replies. */
+static int llm_builtin(const trtc_task *t)
+{
+    char own[300];
+    snprintf(own, sizeof own, "%s://%s:%d/v1/chat/completions",
+             pl_server_tls(t->c->srv) ? "https" : "http", pl_server_host(t->c->srv),
+             pl_server_port(t->c->srv));
+    return !strcmp(pl_json_str(t->llm, "APIUrl", ""), own);
+}
+
 /* A user turn: text from 20000, a scripted utterance (speech: with ASR subtitles and 903/904)
  * or InvokeLLM (invoke). */
 static void interrupt(trtc_task *t, int report);
@@ -870,7 +881,7 @@ static void user_turn(trtc_task *t, const char *text, int speech, int invoke)
     }
     send_state(t, ST_THINKING);
     history_add(t, "user", text);
-    if (pl_json_str(t->llm, "APIUrl", NULL) && behaviour(t->c, t->room, "llm.call"))
+    if (pl_json_str(t->llm, "APIUrl", NULL) && !llm_builtin(t) && behaviour(t->c, t->room, "llm.call"))
         llm_start(t);
     else
         lws_sul_schedule(t->c->ctx, 0, &t->sul_round, think_done, timing(t->c, "think", 300));

@@ -49,8 +49,9 @@ int pl_tc3_parse(const char *authorization, pl_tc3_auth *out, char *err, size_t 
             break;
         *slash = '\0';
     }
-    if (np != 4 || strcmp(parts[3], "tc3_request") != 0 || strlen(parts[0]) >= sizeof out->secret_id ||
-        strlen(parts[1]) >= sizeof out->date || strlen(parts[2]) >= sizeof out->service) {
+    if (np != 4 || strcmp(parts[3], "tc3_request") != 0 ||
+        strlen(parts[0]) >= sizeof out->secret_id || strlen(parts[1]) >= sizeof out->date ||
+        strlen(parts[2]) >= sizeof out->service) {
         snprintf(err, errlen, "Credential must be SecretId/YYYY-MM-DD/service/tc3_request");
         return -1;
     }
@@ -160,8 +161,8 @@ typedef struct {
 static int pl_tc3_client_header(const void *impl, const char *name, char *out, size_t n)
 {
     const pl_tc3_client_hdrs *h = impl;
-    const char *v = !strcmp(name, "content-type") ? h->ctype
-                    : !strcmp(name, "host")       ? h->host
+    const char *v = !strcmp(name, "content-type")  ? h->ctype
+                    : !strcmp(name, "host")        ? h->host
                     : !strcmp(name, "x-tc-action") ? h->action
                                                    : NULL;
     if (!v)
@@ -182,7 +183,8 @@ char *pl_tc3_authorization(const char *secret_id, const char *secret_key, const 
     pl_tc3_signature(secret_key, service, date, ts, "POST", "", signed_headers,
                      pl_tc3_client_header, &h, body, body_len, sig, err, sizeof err);
     pl_buf a = {0};
-    pl_buf_printf(&a, "TC3-HMAC-SHA256 Credential=%s/%s/%s/tc3_request, SignedHeaders=%s, Signature=%s",
+    pl_buf_printf(&a,
+                  "TC3-HMAC-SHA256 Credential=%s/%s/%s/tc3_request, SignedHeaders=%s, Signature=%s",
                   secret_id, date, service, signed_headers, sig);
     return pl_buf_take(&a);
 }

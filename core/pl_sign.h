@@ -17,7 +17,7 @@
  * SignedHeaders=a;b, Signature=HEX` header. */
 typedef struct {
     char secret_id[129];
-    char date[16];     /* YYYY-MM-DD */
+    char date[16]; /* YYYY-MM-DD */
     char service[33];
     char signed_headers[513];
     char signature[65];

@@ -12,7 +12,8 @@
  * (trtc_rules.c), and the hand-off of what the user sends to the room's task. Everything the
  * agent does — tasks from the cloud API, the bot joining and leaving, rounds, callbacks,
  * custom LLM/TTS — is in trtc_cloud.c, because a task lives independently of any session:
- * it is started over HTTP and may exist before the user enters the room (docs/behaviour-trtc.md). */
+ * it is started over HTTP and may exist before the user enters the room (docs/behaviour-trtc.md).
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,9 +28,11 @@
 /* ---- catalogues ---------------------------------------------------------------------- */
 
 static const pl_behaviour_info behaviours[] = {
-    {"bot.join", 1, "a started task's bot joins the room (user_joined, user_publish) and reports state 1"},
+    {"bot.join", 1,
+     "a started task's bot joins the room (user_joined, user_publish) and reports state 1"},
     {"welcome", 1, "the bot speaks AgentConfig.WelcomeMessage after joining"},
-    {"reply.text", 1, "20000 text starts a round: 10001 2 -> LLM -> 10001 3, 10000 subtitles -> 10001 1"},
+    {"reply.text", 1,
+     "20000 text starts a round: 10001 2 -> LLM -> 10001 3, 10000 subtitles -> 10001 1"},
     {"interrupt", 1, "20001 while speaking: 10001 state 4, 10020 interruption, then state 1"},
     {"subtitles", 1, "10000 subtitles for the user's speech and the bot's reply"},
     {"metrics", 1, "10020 metrics per round (asr/llm/tts latencies, interruption)"},
@@ -52,10 +55,12 @@ static const pl_api_info actions[] = {
     {"describeAIConversation", "", "business backend: DescribeAIConversation (result {status})"},
     {"controlAIConversation", "command:string, text:string, interrupt:bool, stop_after_play:bool",
      "business backend: ControlAIConversation ServerPushText / InvokeLLM"},
-    {"updateAIConversation", "welcome:string, interrupt_mode:int", "business backend: UpdateAIConversation"},
+    {"updateAIConversation", "welcome:string, interrupt_mode:int",
+     "business backend: UpdateAIConversation"},
     {"sendText", "text:string", "custom cmd 2: 20000 text to the bot"},
     {"interrupt", "", "custom cmd 2: 20001 interrupt"},
-    {"sendCustomCmd", "cmd_id:int, data:string, reliable:bool, ordered:bool", "a raw custom command message"},
+    {"sendCustomCmd", "cmd_id:int, data:string, reliable:bool, ordered:bool",
+     "a raw custom command message"},
     {"getState", "", "the client's view: room, bot, task (result)"},
     {NULL, NULL, NULL},
 };
@@ -64,27 +69,37 @@ static const pl_api_info callbacks[] = {
     {"onEnterRoom", "", "entered the room"},
     {"onExitRoom", "reason:int", "left the room (2: dismissed)"},
     {"onRemoteUserEnterRoom", "userId:string", "the bot joined"},
-    {"onRemoteUserLeaveRoom", "userId:string, reason:int", "the bot left (TRTC reason: 0 left, 1 timeout/error, 2 kicked)"},
+    {"onRemoteUserLeaveRoom", "userId:string, reason:int",
+     "the bot left (TRTC reason: 0 left, 1 timeout/error, 2 kicked)"},
     {"onUserAudioAvailable", "userId:string, available:bool", "the bot (un)published audio"},
     {"onSubtitle", "sender:string, text:string, end:bool, roundid:string, isBot:bool", "a 10000"},
     {"onAgentState", "state:int, roundid:string", "a 10001"},
     {"onMetaInfo", "payload:object", "a 10002"},
     {"onMetrics", "metric:string, value:number", "a 10020"},
     {"onAgentError", "metric:string, code:int, message:string", "a 10030"},
-    {"onServerCallback", "event:int, leaveCode:int, status:int", "a verified callback 901-909 reached the backend"},
-    {"onTaskRestarted", "task_id:string, previous_task_id:string", "the backend started a new task after LeaveCode 98"},
-    {"onLLMRequest", "task_id:string, request_id:string, headers_ok:bool, stream:bool, text:string, invoke_llm:bool", "the app's LLM endpoint was called"},
-    {"onTTSRequest", "text:string, format:string, sample_rate:int, channels:int", "the app's custom TTS endpoint was called"},
+    {"onServerCallback", "event:int, leaveCode:int, status:int",
+     "a verified callback 901-909 reached the backend"},
+    {"onTaskRestarted", "task_id:string, previous_task_id:string",
+     "the backend started a new task after LeaveCode 98"},
+    {"onLLMRequest",
+     "task_id:string, request_id:string, headers_ok:bool, stream:bool, text:string, "
+     "invoke_llm:bool",
+     "the app's LLM endpoint was called"},
+    {"onTTSRequest", "text:string, format:string, sample_rate:int, channels:int",
+     "the app's custom TTS endpoint was called"},
     {NULL, NULL, NULL},
 };
 
 const pl_api_info trtc_acts[] = {
-    {"leave", "code:int (0,1,2,3,4,98,99)", "the task ends with 902 LeaveCode code and the room events that go with it"},
+    {"leave", "code:int (0,1,2,3,4,98,99)",
+     "the task ends with 902 LeaveCode code and the room events that go with it"},
     {"say", "text:string", "a scripted user utterance: 904, ASR subtitles, 903, then a round"},
     {"speak", "text:string", "the bot speaks text (10001 3, 10000, 10001 1)"},
-    {"error", "metric:string (asr_error|llm_error|tts_error), code:int, message:string", "a 10030 error message"},
+    {"error", "metric:string (asr_error|llm_error|tts_error), code:int, message:string",
+     "a 10030 error message"},
     {"start_failed", "", "901 Status 1 and the task ends (902 LeaveCode 98)"},
-    {"callback_url", "url:string", "this room's callbacks go to url (before the client's endpoints.callback and the profile)"},
+    {"callback_url", "url:string",
+     "this room's callbacks go to url (before the client's endpoints.callback and the profile)"},
     {NULL, NULL, NULL},
 };
 

@@ -41,13 +41,13 @@
 #include "mock/pl_server.h"
 #include "schemas/pl_schema.h"
 
-#define MS_US(ms) ((int64_t)(ms) * 1000)
+#define MS_US(ms) ((int64_t)(ms)*1000)
 #define TRTC_VERSION "2019-07-22"
 #define TRTC_SKEW_S 300
 #define TRTC_SUBTITLE_PIECE 300 /* bytes of text per 10000, well under the 1000-byte limit */
 
-static const char *const default_replies[] = {
-    "Hello, this is the parley mock agent.", "I am a mock, but I am listening.", NULL};
+static const char *const default_replies[] = {"Hello, this is the parley mock agent.",
+                                              "I am a mock, but I am listening.", NULL};
 
 enum { TASK_PREPARING, TASK_INPROGRESS, TASK_STOPPED };
 enum { ST_LISTENING = 1, ST_THINKING = 2, ST_SPEAKING = 3, ST_INTERRUPTED = 4 };
@@ -57,7 +57,7 @@ typedef struct trtc_cb trtc_cb;
 typedef struct trtc_http trtc_http;
 
 struct trtc_http {
-    trtc_cloud *c;  /* NULL when the cloud is gone: the answer is dropped */
+    trtc_cloud *c; /* NULL when the cloud is gone: the answer is dropped */
     trtc_http *next;
     int kind;
     trtc_task *task; /* LLM/TTS: NULL when the round or task was abandoned */
@@ -170,17 +170,29 @@ static void judge(trtc_cloud *c, const char *room, pl_dir dir, const char *kind,
     pl_server_trace_record(c->srv, rec);
 }
 
-static void findingf(trtc_cloud *c, const char *room, const char *rule, pl_level level,
-                     const char *source, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+static void finding_at(trtc_cloud *c, const char *room, const char *rule, pl_level level,
+                       const char *source, const char *msg);
 
-static void findingf(trtc_cloud *c, const char *room, const char *rule, pl_level level,
-                     const char *source, const char *fmt, ...)
+/* A finding of the cloud (trtc.api.*, trtc.llm/tts.status): level and source from the
+ * rules catalog (trtc_rules.c), so docs/rules-trtc.md and the report agree. */
+static void findingf(trtc_cloud *c, const char *room, const char *rule, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void findingf(trtc_cloud *c, const char *room, const char *rule, const char *fmt, ...)
 {
     char msg[1024];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    const pl_rule_info *ri = pl_trtc_rule(rule);
+    finding_at(c, room, rule, ri ? ri->level : PL_LEVEL_MUST,
+               ri ? ri->source : "docs/rules-trtc.md", msg);
+}
+
+static void finding_at(trtc_cloud *c, const char *room, const char *rule, pl_level level,
+                       const char *source, const char *msg)
+{
     trtc_sess *ts = room ? room_sess(c, room) : NULL;
     if (ts) {
         pl_session_findingf(ts->s, rule, level, source, "%s", msg);
@@ -208,7 +220,7 @@ static void emit_finding(void *user, const pl_finding *f)
     if (ts)
         pl_session_finding(ts->s, f);
     else
-        findingf(e->c, NULL, f->rule, f->level, f->source ? f->source : "", "%s", f->message);
+        finding_at(e->c, NULL, f->rule, f->level, f->source ? f->source : "", f->message);
 }
 
 static trtc_task *task_find(const trtc_cloud *c, const char *id)
@@ -369,7 +381,8 @@ static void cb_answer(trtc_cb *cb, int status, const char *body, size_t len, con
     /* "首次失败立即重试，之后每 10 秒重试，直到消息超过 1 分钟" (§3.1) */
     int64_t age = pl_clock_mono_us() - cb->t_first_us;
     int64_t next = cb->attempt == 1 ? 0 : timing(c, "callback_retry", 10000);
-    if (!behaviour(c, cb->room, "callback.retry") || age + next > timing(c, "callback_max_age", 60000)) {
+    if (!behaviour(c, cb->room, "callback.retry") ||
+        age + next > timing(c, "callback_max_age", 60000)) {
         cb_free(cb);
         return;
     }
@@ -398,8 +411,8 @@ static void cb_send(trtc_cb *cb)
     snprintf(kind, sizeof kind, "trtc.callback.%d", cb->event);
     judge(c, cb->room, PL_DIR_A2C, kind, msg, cb->body, strlen(cb->body));
     cJSON_Delete(msg);
-    const char *key = pl_profile_string(c->p, TRTC_DIALECT, "callback_key",
-                                        "parleycallbackkey0123456789abcde");
+    const char *key =
+        pl_profile_string(c->p, TRTC_DIALECT, "callback_key", "parleycallbackkey0123456789abcde");
     char *sign = pl_sign_trtc_callback(key, cb->body, strlen(cb->body));
     char h_sign[128], h_app[64];
     snprintf(h_sign, sizeof h_sign, "Sign: %s", sign);
@@ -467,8 +480,9 @@ static void callback_fire(trtc_cloud *c, trtc_task *t, int event, cJSON *payload
     snprintf(cb->room, sizeof cb->room, "%s", t->room);
     snprintf(cb->task_id, sizeof cb->task_id, "%s", t->id);
     snprintf(cb->url, sizeof cb->url, "%s", url);
-    cb->body = pl_profile_bool(c->p, TRTC_DIALECT, "callback_compact", 0) ? cJSON_PrintUnformatted(m)
-                                                                          : cJSON_Print(m);
+    cb->body = pl_profile_bool(c->p, TRTC_DIALECT, "callback_compact", 0)
+                   ? cJSON_PrintUnformatted(m)
+                   : cJSON_Print(m);
     cJSON_Delete(m);
     cb->t_first_us = pl_clock_mono_us();
     cb->next = c->cbs;
@@ -500,8 +514,8 @@ static void round_abandon(trtc_task *t)
 static void round_begin(trtc_task *t)
 {
     t->rounds++;
-    snprintf(t->roundid, sizeof t->roundid, "%.24s_round_%u", t->id + (strlen(t->id) > 24 ? strlen(t->id) - 24 : 0),
-             t->rounds);
+    snprintf(t->roundid, sizeof t->roundid, "%.24s_round_%u",
+             t->id + (strlen(t->id) > 24 ? strlen(t->id) - 24 : 0), t->rounds);
     t->t_round_us = pl_clock_mono_us();
 }
 
@@ -606,7 +620,8 @@ static void think_done(lws_sorted_usec_list_t *sul)
     const cJSON *last = n ? cJSON_GetArrayItem(t->history, n - 1) : NULL;
     if (last && !strcmp(pl_json_str(last, "role", ""), "user"))
         user = pl_json_str(last, "content", NULL);
-    char *text = pl_xstrdup(pl_profile_reply(t->c->p, TRTC_DIALECT, t->rounds - 1, user, default_replies));
+    char *text =
+        pl_xstrdup(pl_profile_reply(t->c->p, TRTC_DIALECT, t->rounds - 1, user, default_replies));
     on_reply(t, text, NULL);
     free(text);
 }
@@ -705,7 +720,8 @@ static void llm_start(trtc_task *t)
     }
     const cJSON *h;
     cJSON_ArrayForEach(h, t->history) cJSON_AddItemToArray(msgs, cJSON_Duplicate(h, 1));
-    cJSON_AddBoolToObject(body, "stream", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t->llm, "Streaming")));
+    cJSON_AddBoolToObject(body, "stream",
+                          cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t->llm, "Streaming")));
     const cJSON *meta;
     cJSON_ArrayForEach(meta, cJSON_GetObjectItemCaseSensitive(t->llm, "MetaInfo"))
     {
@@ -749,9 +765,8 @@ static void llm_answer(trtc_task *t, trtc_http *h, int status, const char *body,
     send_metric(t, "llm_network_latency", (double)ms);
     if (status < 0) {
         int timeout = error && !strncmp(error, "timeout", 7);
-        findingf(t->c, t->room, "trtc.llm.status", PL_LEVEL_MUST, "protocols/trtc.md §4",
-                 "the LLM at %s gave no answer: %s", pl_json_str(t->llm, "APIUrl", ""),
-                 error ? error : "failed");
+        findingf(t->c, t->room, "trtc.llm.status", "the LLM at %s gave no answer: %s",
+                 pl_json_str(t->llm, "APIUrl", ""), error ? error : "failed");
         send_error(t, "llm_error", timeout ? 30200 : 30202, error ? error : "failed");
         send_state(t, ST_LISTENING);
         return;
@@ -761,7 +776,8 @@ static void llm_answer(trtc_task *t, trtc_http *h, int status, const char *body,
     emit_ctx e = {t->c, t->room};
     pl_trtc_llm_check(streaming, status, h->ctype, body ? body : "", len, &r, emit_finding, &e);
     if (r.failed || !r.text || !r.text[0]) {
-        send_error(t, "llm_error", 30202, r.message[0] ? r.message : "the LLM gave no usable reply");
+        send_error(t, "llm_error", 30202,
+                   r.message[0] ? r.message : "the LLM gave no usable reply");
         send_state(t, ST_LISTENING);
     } else {
         on_reply(t, r.text, r.metainfo);
@@ -790,9 +806,8 @@ static void tts_answer(trtc_task *t, trtc_http *h, int status, const char *body,
     send_metric(t, "tts_network_latency", (double)ms);
     double audio_ms = 0;
     if (status < 0) {
-        findingf(t->c, t->room, "trtc.tts.status", PL_LEVEL_MUST, "protocols/trtc.md §5",
-                 "the custom TTS at %s gave no answer: %s", pl_json_str(t->tts, "APIUrl", ""),
-                 error ? error : "failed");
+        findingf(t->c, t->room, "trtc.tts.status", "the custom TTS at %s gave no answer: %s",
+                 pl_json_str(t->tts, "APIUrl", ""), error ? error : "failed");
     } else {
         pl_trtc_tts_want w = {pl_json_str(t->tts, "AudioFormat", "wav"),
                               (int)num(t->tts, "SampleRate", 16000),
@@ -881,7 +896,8 @@ static void user_turn(trtc_task *t, const char *text, int speech, int invoke)
     }
     send_state(t, ST_THINKING);
     history_add(t, "user", text);
-    if (pl_json_str(t->llm, "APIUrl", NULL) && !llm_builtin(t) && behaviour(t->c, t->room, "llm.call"))
+    if (pl_json_str(t->llm, "APIUrl", NULL) && !llm_builtin(t) &&
+        behaviour(t->c, t->room, "llm.call"))
         llm_start(t);
     else
         lws_sul_schedule(t->c->ctx, 0, &t->sul_round, think_done, timing(t->c, "think", 300));
@@ -1102,7 +1118,9 @@ int trtc_cloud_act(trtc_cloud *c, trtc_sess *ts, const char *name, const cJSON *
         callback_simple(t, 901, "Status", 1);
         task_end(t, 98);
     } else {
-        snprintf(err, errlen, "unknown act '%s' (trtc: leave, say, speak, error, start_failed, callback_url)", name);
+        snprintf(err, errlen,
+                 "unknown act '%s' (trtc: leave, say, speak, error, start_failed, callback_url)",
+                 name);
         return -1;
     }
     return 0;
@@ -1170,8 +1188,8 @@ static int sig_header(const void *impl, const char *name, char *out, size_t n)
 /* The secret key of a SecretId from the profile's credentials (default: the built-in pair). */
 static const char *secret_key(const trtc_cloud *c, const char *id)
 {
-    const cJSON *creds = cJSON_GetObjectItemCaseSensitive(pl_profile_section(c->p, TRTC_DIALECT),
-                                                          "credentials");
+    const cJSON *creds =
+        cJSON_GetObjectItemCaseSensitive(pl_profile_section(c->p, TRTC_DIALECT), "credentials");
     if (!creds)
         return !strcmp(id, "AKIDparleyEXAMPLE") ? "parleySecretKeyEXAMPLE" : NULL;
     const cJSON *cr;
@@ -1187,34 +1205,34 @@ static const char *secret_key(const trtc_cloud *c, const char *id)
 static cJSON *api_auth(api_call *a)
 {
     trtc_cloud *c = a->c;
-    const char *src = "protocols/trtc.md §1.3 (signature v3)";
     char authz[2048], ts[32], err[256];
     if (header(a, "authorization", authz, sizeof authz) <= 0) {
-        findingf(c, a->room, "trtc.api.auth", PL_LEVEL_MUST, src, "%s without an Authorization header",
-                 a->action);
+        findingf(c, a->room, "trtc.api.auth", "%s without an Authorization header", a->action);
         return api_error(a, "AuthFailure.InvalidAuthorization", "Authorization header is missing.");
     }
     pl_tc3_auth au;
     if (pl_tc3_parse(authz, &au, err, sizeof err)) {
-        findingf(c, a->room, "trtc.api.auth", PL_LEVEL_MUST, src, "%s: %s", a->action, err);
-        return api_error(a, "AuthFailure.InvalidAuthorization", "Authorization is malformed: %s.", err);
+        findingf(c, a->room, "trtc.api.auth", "%s: %s", a->action, err);
+        return api_error(a, "AuthFailure.InvalidAuthorization", "Authorization is malformed: %s.",
+                         err);
     }
     header(a, "x-tc-timestamp", ts, sizeof ts);
     char *end = NULL;
     long long t = strtoll(ts, &end, 10);
     long long now = wall_ms() / 1000;
     if (!ts[0] || *end || llabs(now - t) > TRTC_SKEW_S) {
-        findingf(c, a->room, "trtc.api.signature_expired", PL_LEVEL_MUST, src,
+        findingf(c, a->room, "trtc.api.signature_expired",
                  "%s: X-TC-Timestamp \"%s\" is %s (server time %lld, window ±%d s)", a->action, ts,
                  !ts[0] || *end ? "not a Unix time" : "outside the window", now, TRTC_SKEW_S);
         return api_error(a, "AuthFailure.SignatureExpire",
-                         "Signature expired. Timestamp is %s, server time %lld.", ts[0] ? ts : "missing",
-                         now);
+                         "Signature expired. Timestamp is %s, server time %lld.",
+                         ts[0] ? ts : "missing", now);
     }
     const char *key = secret_key(c, au.secret_id);
     if (!key) {
-        findingf(c, a->room, "trtc.api.secret_id", PL_LEVEL_MUST, src,
-                 "%s: SecretId %s is not one of the profile's credentials", a->action, au.secret_id);
+        findingf(c, a->room, "trtc.api.secret_id",
+                 "%s: SecretId %s is not one of the profile's credentials", a->action,
+                 au.secret_id);
         return api_error(a, "AuthFailure.SecretIdNotFound",
                          "The SecretId is not found, please ensure that your SecretId is correct.");
     }
@@ -1231,8 +1249,9 @@ static cJSON *api_auth(api_call *a)
         why = "SignedHeaders must include content-type and host";
     else {
         char unsigned_payload[32];
-        int unsign = header(a, "x-tc-content-sha256", unsigned_payload, sizeof unsigned_payload) > 0 &&
-                     !strcmp(unsigned_payload, "UNSIGNED-PAYLOAD");
+        int unsign =
+            header(a, "x-tc-content-sha256", unsigned_payload, sizeof unsigned_payload) > 0 &&
+            !strcmp(unsigned_payload, "UNSIGNED-PAYLOAD");
         int rc = -1, ok = 0;
         for (a->host_without_port = 0; a->host_without_port < 2 && !ok; a->host_without_port++) {
             rc = pl_tc3_signature(key, au.service, au.date, ts, a->req->method, a->req->query,
@@ -1246,11 +1265,12 @@ static cJSON *api_auth(api_call *a)
         if (rc)
             why = err;
         else if (!ok)
-            why = "the signature does not match (check SecretKey, Content-Type as sent, the body bytes)";
+            why = "the signature does not match (check SecretKey, Content-Type as sent, the body "
+                  "bytes)";
     }
     if (why) {
-        findingf(c, a->room, "trtc.api.signature", PL_LEVEL_MUST, src, "%s signed by %s: %s",
-                 a->action, au.secret_id, why);
+        findingf(c, a->room, "trtc.api.signature", "%s signed by %s: %s", a->action, au.secret_id,
+                 why);
         return api_error(a, "AuthFailure.SignatureFailure",
                          "The provided credentials could not be validated. Please check your "
                          "signature is correct.");
@@ -1278,19 +1298,20 @@ static cJSON *api_schema(api_call *a, const char *kind, const cJSON *v, const ch
         char *what = pl_schema_error_format(e);
         const char *q = strchr(e->message ? e->message : "", '"');
         if (!strcmp(e->keyword, "required") && q && strchr(q + 1, '"'))
-            r = api_error(a, "MissingParameter", "The request is missing a required parameter `%s%s%.*s`.",
-                          pp, pp[0] ? "." : "", (int)(strchr(q + 1, '"') - q - 1), q + 1);
+            r = api_error(a, "MissingParameter",
+                          "The request is missing a required parameter `%s%s%.*s`.", pp,
+                          pp[0] ? "." : "", (int)(strchr(q + 1, '"') - q - 1), q + 1);
         else if (!strcmp(e->keyword, "required"))
             r = api_error(a, "MissingParameter", "The request is missing a required parameter: %s",
                           what);
         else if (!strcmp(e->keyword, "additionalProperties"))
             r = api_error(a, "UnknownParameter", "The parameter is not recognized: %s", what);
         else if (!strcmp(e->keyword, "type"))
-            r = api_error(a, "InvalidParameter", "The value type of parameter `%s` is wrong: %s", pp,
-                          what);
+            r = api_error(a, "InvalidParameter", "The value type of parameter `%s` is wrong: %s",
+                          pp, what);
         else
-            r = api_error(a, "InvalidParameterValue", "The value of parameter `%s` is invalid: %s", pp,
-                          what);
+            r = api_error(a, "InvalidParameterValue", "The value of parameter `%s` is invalid: %s",
+                          pp, what);
         free(what);
     }
     pl_schema_errors_free(&errs);
@@ -1305,19 +1326,18 @@ static cJSON *api_config(api_call *a, const char *name, cJSON **out)
     *out = NULL;
     if (!s)
         return NULL;
-    const char *src = "protocols/trtc.md §1.6.1-1.6.2";
     cJSON *v = cJSON_IsString(s) ? cJSON_Parse(s->valuestring) : NULL;
     if (!cJSON_IsObject(v)) {
         cJSON_Delete(v);
-        findingf(a->c, a->room, "trtc.api.config", PL_LEVEL_MUST, src,
-                 "%s: %s must be a string holding a JSON object", a->action, name);
+        findingf(a->c, a->room, "trtc.api.config", "%s: %s must be a string holding a JSON object",
+                 a->action, name);
         return api_error(a, "InvalidParameter", "%s is not a valid JSON string.", name);
     }
     char kind[32];
     snprintf(kind, sizeof kind, "trtc.%s", name);
     cJSON *err = api_schema(a, kind, v, name);
     if (err) {
-        findingf(a->c, a->room, "trtc.api.config", PL_LEVEL_MUST, src, "%s: %s: %s", a->action, name,
+        findingf(a->c, a->room, "trtc.api.config", "%s: %s: %s", a->action, name,
                  pl_json_str(pl_json_pointer(err, "/Response/Error"), "Message", ""));
         cJSON_Delete(v);
         return err;
@@ -1347,14 +1367,16 @@ static cJSON *api_start(api_call *a)
         if (!cJSON_HasObjectItem(b, *k))
             return api_error(a, "MissingParameter",
                              "The request is missing a required parameter `%s`.", *k);
-    const cJSON *ids = cJSON_GetObjectItemCaseSensitive(pl_profile_section(c->p, TRTC_DIALECT), "sdk_app_ids");
+    const cJSON *ids =
+        cJSON_GetObjectItemCaseSensitive(pl_profile_section(c->p, TRTC_DIALECT), "sdk_app_ids");
     double app = num(b, "SdkAppId", 0);
     if (cJSON_IsArray(ids)) {
         int ok = 0;
         const cJSON *i;
         cJSON_ArrayForEach(i, ids) ok |= cJSON_IsNumber(i) && i->valuedouble == app;
         if (!ok)
-            return api_error(a, "InvalidParameterValue", "SdkAppId %.0f is not an application of this account.", app);
+            return api_error(a, "InvalidParameterValue",
+                             "SdkAppId %.0f is not an application of this account.", app);
     }
     if (!pl_json_str(ac, "UserSig", "")[0])
         return api_error(a, "InvalidParameter.UserSig", "UserSig过期或错误 (UserSig is empty).");
@@ -1362,13 +1384,15 @@ static cJSON *api_start(api_call *a)
     const char *bot = pl_json_str(ac, "UserId", "");
     for (trtc_task *t = c->tasks; t; t = t->next)
         if (t->state != TASK_STOPPED && sid[0] && !strcmp(t->session_id, sid)) {
-            findingf(c, a->room, "trtc.api.task_exist", PL_LEVEL_SHOULD, "protocols/trtc.md §1.6",
+            findingf(c, a->room, "trtc.api.task_exist",
                      "StartAIConversation with SessionId %s while task %s lives", sid, t->id);
-            return api_error(a, "FailedOperation.TaskExist", "任务已存在 (SessionId %s: task %s).", sid, t->id);
+            return api_error(a, "FailedOperation.TaskExist", "任务已存在 (SessionId %s: task %s).",
+                             sid, t->id);
         }
     size_t max = (size_t)pl_profile_number(c->p, TRTC_DIALECT, "max_tasks", 1000);
     if (c->ntasks >= max)
-        return api_error(a, "ResourceInsufficient.RequestRejection", "资源不足 (%zu tasks).", c->ntasks);
+        return api_error(a, "ResourceInsufficient.RequestRejection", "资源不足 (%zu tasks).",
+                         c->ntasks);
     cJSON *llm = NULL, *tts = NULL, *e;
     if ((e = api_config(a, "LLMConfig", &llm)))
         return e;
@@ -1428,8 +1452,8 @@ static trtc_task *api_task(api_call *a, cJSON **err)
     }
     trtc_task *t = task_find(a->c, id);
     if (!t || (t->state == TASK_STOPPED && strcmp(a->action, "DescribeAIConversation"))) {
-        findingf(a->c, a->room, "trtc.api.task_not_exist", PL_LEVEL_SHOULD, "protocols/trtc.md §1.5",
-                 "%s for task %s, which %s", a->action, id, t ? "has stopped" : "does not exist");
+        findingf(a->c, a->room, "trtc.api.task_not_exist", "%s for task %s, which %s", a->action,
+                 id, t ? "has stopped" : "does not exist");
         *err = api_error(a, "FailedOperation.TaskNotExist", "任务不存在或已结束 (TaskId %s).", id);
         return NULL;
     }
@@ -1453,7 +1477,8 @@ static cJSON *api_describe(api_call *a)
             if (!strcmp(x->session_id, sid))
                 t = x;
         if (!t)
-            return api_error(a, "FailedOperation.TaskNotExist", "任务不存在或已结束 (SessionId %s).", sid);
+            return api_error(a, "FailedOperation.TaskNotExist",
+                             "任务不存在或已结束 (SessionId %s).", sid);
     } else if (!(t = api_task(a, &err))) {
         return err;
     }
@@ -1474,23 +1499,27 @@ static cJSON *api_control(api_call *a, trtc_task *t)
     const cJSON *inv = cJSON_GetObjectItemCaseSensitive(a->body, "InvokeLLM");
     if (!strcmp(cmd, "ServerPushText")) {
         if (!push)
-            return api_error(a, "MissingParameter", "The request is missing a required parameter `ServerPushText`.");
+            return api_error(a, "MissingParameter",
+                             "The request is missing a required parameter `ServerPushText`.");
         if (t->state == TASK_INPROGRESS) {
             int busy = t->speech != ST_LISTENING;
             int intr = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(push, "Interrupt"));
             if (!busy || intr) {
                 if (busy)
                     interrupt(t, 0);
-                t->stop_after_play = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(push, "StopAfterPlay"));
+                t->stop_after_play =
+                    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(push, "StopAfterPlay"));
                 round_begin(t);
                 speak(t, pl_json_str(push, "Text", ""));
             } /* busy and not interrupting: DropMode 0 drops it (queueing is not modelled) */
         }
     } else if (!strcmp(cmd, "InvokeLLM")) {
         if (!inv)
-            return api_error(a, "MissingParameter", "The request is missing a required parameter `InvokeLLM`.");
+            return api_error(a, "MissingParameter",
+                             "The request is missing a required parameter `InvokeLLM`.");
         if (t->state == TASK_INPROGRESS) {
-            if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(inv, "Interrupt")) && t->speech != ST_LISTENING)
+            if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(inv, "Interrupt")) &&
+                t->speech != ST_LISTENING)
                 interrupt(t, 0);
             if (t->speech == ST_LISTENING)
                 user_turn(t, pl_json_str(inv, "Content", ""), 0, 1);
@@ -1530,9 +1559,9 @@ static cJSON *api_update(api_call *a, trtc_task *t)
     return api_ok(a, &resp);
 }
 
-static const char *const api_actions[] = {"StartAIConversation", "StopAIConversation",
+static const char *const api_actions[] = {"StartAIConversation",    "StopAIConversation",
                                           "DescribeAIConversation", "ControlAIConversation",
-                                          "UpdateAIConversation", NULL};
+                                          "UpdateAIConversation",   NULL};
 
 static cJSON *api_dispatch(api_call *a)
 {
@@ -1542,20 +1571,19 @@ static cJSON *api_dispatch(api_call *a)
     char version[32];
     header(a, "x-tc-version", version, sizeof version);
     if (strcmp(version, TRTC_VERSION)) {
-        findingf(a->c, a->room, "trtc.api.version", PL_LEVEL_MUST, "protocols/trtc.md §1.2",
-                 "%s with X-TC-Version \"%s\" (trtc is %s)", a->action, version, TRTC_VERSION);
+        findingf(a->c, a->room, "trtc.api.version", "%s with X-TC-Version \"%s\" (trtc is %s)",
+                 a->action, version, TRTC_VERSION);
         return api_error(a, "NoSuchVersion", "The API version `%s` does not exist.", version);
     }
     if (!cJSON_IsObject(a->body)) {
-        findingf(a->c, a->room, "trtc.api.params", PL_LEVEL_MUST, "protocols/trtc.md §1.1",
-                 "%s: the body is not a JSON object", a->action);
+        findingf(a->c, a->room, "trtc.api.params", "%s: the body is not a JSON object", a->action);
         return api_error(a, "InvalidParameter", "The request body is not a JSON object.");
     }
     char kind[96];
     snprintf(kind, sizeof kind, "trtc.api.%s", a->action);
     if ((r = api_schema(a, kind, a->body, ""))) {
-        findingf(a->c, a->room, "trtc.api.params", PL_LEVEL_MUST, "protocols/trtc.md §1.6-1.10",
-                 "%s: %s", a->action, pl_json_str(pl_json_pointer(r, "/Response/Error"), "Message", ""));
+        findingf(a->c, a->room, "trtc.api.params", "%s: %s", a->action,
+                 pl_json_str(pl_json_pointer(r, "/Response/Error"), "Message", ""));
         return r;
     }
     if (!strcmp(a->action, "StartAIConversation"))
@@ -1607,11 +1635,11 @@ int trtc_cloud_http(void *cloud, const pl_server_http_req *req, int *status, cha
     judge(c, room, PL_DIR_C2A, kind, a.body, req->body ? req->body : "", req->body_len);
     cJSON *r;
     if (strcmp(req->method, "POST")) {
-        r = api_error(&a, "UnsupportedProtocol", "parley serves the trtc API as POST with a JSON body (got %s).",
-                      req->method);
+        r = api_error(&a, "UnsupportedProtocol",
+                      "parley serves the trtc API as POST with a JSON body (got %s).", req->method);
     } else if (!known) {
-        findingf(c, room, "trtc.api.action", PL_LEVEL_MUST, "protocols/trtc.md §1",
-                 "X-TC-Action \"%s\" is not an AI conversation API", a.action);
+        findingf(c, room, "trtc.api.action", "X-TC-Action \"%s\" is not an AI conversation API",
+                 a.action);
         r = api_error(&a, "InvalidAction", "The action `%s` is not found.", a.action);
     } else {
         r = api_dispatch(&a);

@@ -24,9 +24,9 @@ typedef struct trtc_task trtc_task;
 /* One room-bridge session. */
 typedef struct trtc_sess {
     pl_session *s;
-    trtc_cloud *cloud;   /* NULL once the cloud is gone (server stopping) */
+    trtc_cloud *cloud; /* NULL once the cloud is gone (server stopping) */
     pl_trtc_rules *rules;
-    char bot[128];       /* the bot user id while a task's bot is in this room, else "" */
+    char bot[128];          /* the bot user id while a task's bot is in this room, else "" */
     char callback_url[512]; /* act callback_url: this room's callbacks go here ("" = default) */
     struct trtc_sess *next; /* the cloud's list of sessions */
 } trtc_sess;

@@ -108,3 +108,32 @@ void pl_utf8_linecol(const char *text, size_t len, size_t off, int *line, int *c
     *line = l;
     *col = c;
 }
+
+const char *pl_utf8_quote(char *out, size_t cap, const char *s, size_t len)
+{
+    size_t room = cap - 4, i = 0, o = 0;
+    while (i < len) {
+        unsigned char c = (unsigned char)s[i];
+        size_t k = c < 0x80                 ? 1
+                   : c >= 0xC2 && c <= 0xDF ? 2
+                   : c >= 0xE0 && c <= 0xEF ? 3
+                   : c >= 0xF0 && c <= 0xF4 ? 4
+                                            : 0;
+        for (size_t j = 1; j < k; j++)
+            if (i + j >= len || ((unsigned char)s[i + j] & 0xC0) != 0x80) {
+                k = 0;
+                break;
+            }
+        if (o + (k ? k : 1) > room)
+            break;
+        if (k == 1)
+            out[o++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+        else if (k)
+            memcpy(out + o, s + i, k), o += k;
+        else
+            out[o++] = '?';
+        i += k ? k : 1;
+    }
+    strcpy(out + o, i < len ? "…" : "");
+    return out;
+}

@@ -23,4 +23,9 @@ size_t pl_utf8_decode(const void *p, size_t n, uint32_t *cp);
  * What every "file:line:col:" message of parley is computed with. */
 void pl_utf8_linecol(const char *text, size_t len, size_t off, int *line, int *col);
 
+/* Copies s[0..len) into out (cap bytes, at least 4) for a human message: valid UTF-8 only
+ * (an invalid or cut sequence and control bytes become '?'), cut on a character boundary,
+ * "…" when shortened. Returns out. */
+const char *pl_utf8_quote(char *out, size_t cap, const char *s, size_t len);
+
 #endif

@@ -26,6 +26,7 @@
 
 #include "core/pl_buf.h"
 #include "core/pl_json.h"
+#include "core/pl_utf8.h"
 
 #define ID_KEEP 48    /* user/bot/round ids keep this many bytes for messages */
 #define QUOTE 64      /* quoted values in messages */
@@ -358,41 +359,9 @@ static const char *get_str(const cJSON *o, const char *name)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* Copies s (len bytes) into out (cap bytes, at least 4) for a message: valid UTF-8 only
- * (an invalid or cut sequence and control bytes become '?'), cut on a character boundary,
- * "…" when shortened. */
-static const char *quote_cap(char *out, size_t cap, const char *s, size_t len)
-{
-    size_t room = cap - 4, i = 0, o = 0;
-    while (i < len) {
-        unsigned char c = (unsigned char)s[i];
-        size_t k = c < 0x80                ? 1
-                   : c >= 0xC2 && c <= 0xDF ? 2
-                   : c >= 0xE0 && c <= 0xEF ? 3
-                   : c >= 0xF0 && c <= 0xF4 ? 4
-                                            : 0;
-        for (size_t j = 1; j < k; j++)
-            if (i + j >= len || ((unsigned char)s[i + j] & 0xC0) != 0x80) {
-                k = 0;
-                break;
-            }
-        if (o + (k ? k : 1) > room)
-            break;
-        if (k == 1)
-            out[o++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
-        else if (k)
-            memcpy(out + o, s + i, k), o += k;
-        else
-            out[o++] = '?';
-        i += k ? k : 1;
-    }
-    strcpy(out + o, i < len ? "…" : "");
-    return out;
-}
-
 static const char *quote(char out[QUOTE], const char *s)
 {
-    return quote_cap(out, QUOTE, s, strlen(s));
+    return pl_utf8_quote(out, QUOTE, s, strlen(s));
 }
 
 /* "\"value\"" for a string, the number for a number, else its JSON kind. */
@@ -425,7 +394,7 @@ static void id_set(id_str *d, const char *s)
     d->set = 1;
     d->len = strlen(s);
     d->hash = hash_bytes(s, d->len);
-    quote_cap(d->head, sizeof d->head, s, d->len);
+    pl_utf8_quote(d->head, sizeof d->head, s, d->len);
 }
 
 static int id_eq(const id_str *d, const char *s)

@@ -30,47 +30,16 @@
 
 #include "core/pl_buf.h"
 #include "core/pl_json.h"
+#include "core/pl_utf8.h"
 #include "mock/dialects/trtc_rules.h"
 
 #define QUOTE 64
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
-/* Copies s (len bytes) into out (cap bytes, at least 4) for a message: valid UTF-8 only
- * (an invalid or cut sequence and control bytes become '?'), cut on a character boundary,
- * "…" when shortened. */
-static const char *quote_cap(char *out, size_t cap, const char *s, size_t len)
-{
-    size_t room = cap - 4, i = 0, o = 0;
-    while (i < len) {
-        unsigned char c = (unsigned char)s[i];
-        size_t k = c < 0x80                ? 1
-                   : c >= 0xC2 && c <= 0xDF ? 2
-                   : c >= 0xE0 && c <= 0xEF ? 3
-                   : c >= 0xF0 && c <= 0xF4 ? 4
-                                            : 0;
-        for (size_t j = 1; j < k; j++)
-            if (i + j >= len || ((unsigned char)s[i + j] & 0xC0) != 0x80) {
-                k = 0;
-                break;
-            }
-        if (o + (k ? k : 1) > room)
-            break;
-        if (k == 1)
-            out[o++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
-        else if (k)
-            memcpy(out + o, s + i, k), o += k;
-        else
-            out[o++] = '?';
-        i += k ? k : 1;
-    }
-    strcpy(out + o, i < len ? "…" : "");
-    return out;
-}
-
 static const char *quote(char out[QUOTE], const char *s)
 {
-    return quote_cap(out, QUOTE, s, strlen(s));
+    return pl_utf8_quote(out, QUOTE, s, strlen(s));
 }
 
 static const cJSON *get(const cJSON *o, const char *name)
@@ -180,7 +149,7 @@ static void sse_chunk(sse_state *s, const char *data, size_t n, int line)
     cJSON *c = parse_exact(data, n);
     char why[200] = "";
     if (!c) {
-        snprintf(why, sizeof why, "is not JSON (\"%s\")", quote_cap(q, QUOTE, data, n));
+        snprintf(why, sizeof why, "is not JSON (\"%s\")", pl_utf8_quote(q, QUOTE, data, n));
     } else if (!cJSON_IsObject(c)) {
         snprintf(why, sizeof why, "is %s, not a JSON object", pl_json_kind(c));
     } else if (get(c, "error") && !cJSON_IsNull(get(c, "error")) && !get(c, "choices")) {
@@ -299,7 +268,7 @@ static void sse_parse(sse_state *s, const char *body, size_t len)
             /* tolerated */
         } else if (!s->bad_lines++) {
             s->first_bad_line = lineno;
-            quote_cap(s->first_bad, sizeof s->first_bad, ln, n);
+            pl_utf8_quote(s->first_bad, sizeof s->first_bad, ln, n);
         }
     }
     if (data_lines) { /* the body ended inside an event */
@@ -376,7 +345,7 @@ static void llm_json(const char *body, size_t len, pl_trtc_llm_result *out, pl_f
     const cJSON *m = get(c0, "message"), *content = get(m, "content");
     if (!j)
         snprintf(why, sizeof why, "is not JSON (%zu bytes: \"%s\")", len,
-                 quote_cap(q, QUOTE, body, len));
+                 pl_utf8_quote(q, QUOTE, body, len));
     else if (!cJSON_IsObject(j))
         snprintf(why, sizeof why, "is %s, not a JSON object", pl_json_kind(j));
     else if (!cJSON_IsArray(ch))
@@ -468,7 +437,7 @@ void pl_trtc_llm_check(int streaming, int status, const char *content_type, cons
                        "the LLM answered HTTP %d (Content-Type %s, %zu bytes: \"%s\"), expected "
                        "200",
                        status, content_type ? quote(q, content_type) : "none", len,
-                       quote_cap(q2, QUOTE, body, len));
+                       pl_utf8_quote(q2, QUOTE, body, len));
         return;
     }
     const char *want = streaming ? "text/event-stream" : "application/json";
@@ -574,7 +543,7 @@ static void tts_error_answer(int status, const char *body, size_t len, pl_findin
     } else {
         char why[128];
         if (!j)
-            snprintf(why, sizeof why, "is not JSON (\"%s\")", quote_cap(q, QUOTE, body, len));
+            snprintf(why, sizeof why, "is not JSON (\"%s\")", pl_utf8_quote(q, QUOTE, body, len));
         else if (!cJSON_IsObject(err))
             snprintf(why, sizeof why, "has error %s", pl_json_kind(err));
         else if (!cJSON_IsString(c) && !cJSON_IsNumber(c))
@@ -686,7 +655,7 @@ double pl_trtc_tts_check(const pl_trtc_tts_want *want, int status, const char *c
             text = b[i] >= 0x20 || b[i] == '\t' || b[i] == '\r' || b[i] == '\n';
         char what[QUOTE + 8];
         if (text)
-            snprintf(what, sizeof what, "\"%s\"", quote_cap(q2, QUOTE, (const char *)b, len));
+            snprintf(what, sizeof what, "\"%s\"", pl_utf8_quote(q2, QUOTE, (const char *)b, len));
         else
             snprintf(what, sizeof what, "%s", sniff(s, b, len));
         pl_trtc_report(emit, user, "trtc.tts.status",

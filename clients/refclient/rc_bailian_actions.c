@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "rc.h"
+#include "rc_args.h"
 #include "rc_bailian_int.h"
 
 #define RC_BL_MAX_AUDIO_MS 600000 /* sendAudio: at most 10 min of each part */
@@ -27,10 +28,8 @@ typedef enum { RC_BL_OK, RC_BL_FAIL, RC_BL_LATER } rc_bl_status;
 typedef struct {
     rc_bailian *b;
     int64_t id;
-    const cJSON *args;
+    rc_args a; /* args, bad, error */
     cJSON *result;
-    int bad;
-    char error[256];
 } rc_bl_cmd;
 
 static rc_bl_status fail(rc_bl_cmd *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -39,7 +38,7 @@ static rc_bl_status fail(rc_bl_cmd *c, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(c->error, sizeof c->error, fmt, ap);
+    rc_args_vfail(&c->a, fmt, ap);
     va_end(ap);
     return RC_BL_FAIL;
 }
@@ -49,84 +48,29 @@ static rc_bl_status sent(rc_bl_cmd *c, const char *why)
     return why ? fail(c, "%s", why) : RC_BL_OK;
 }
 
-/* ---- arguments (all optional here: absent → the default) ---------------------------- */
-
-static const cJSON *arg_get(rc_bl_cmd *c, const char *name, cJSON_bool (*is)(const cJSON *),
-                            const char *what)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(c->args, name);
-    if (!v || cJSON_IsNull(v))
-        return NULL;
-    if (!is(v)) {
-        if (!c->bad)
-            fail(c, "args.%s: want %s", name, what);
-        c->bad = 1;
-        return NULL;
-    }
-    return v;
-}
-
-static const char *arg_str(rc_bl_cmd *c, const char *name, const char *def)
-{
-    const cJSON *v = arg_get(c, name, cJSON_IsString, "a string");
-    return v ? v->valuestring : def;
-}
-
-static int arg_bool(rc_bl_cmd *c, const char *name, int def)
-{
-    const cJSON *v = arg_get(c, name, cJSON_IsBool, "a boolean");
-    return v ? cJSON_IsTrue(v) : def;
-}
-
-static cJSON_bool is_int(const cJSON *v)
-{
-    return cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble) &&
-           fabs(v->valuedouble) < 1e15;
-}
-
-/* An integer in lo..hi. */
-static int64_t arg_int(rc_bl_cmd *c, const char *name, int64_t def, int64_t lo, int64_t hi)
-{
-    const cJSON *v = arg_get(c, name, is_int, "an integer");
-    if (!v)
-        return def;
-    if (v->valuedouble < (double)lo || v->valuedouble > (double)hi) {
-        if (!c->bad)
-            fail(c, "args.%s: want %lld..%lld", name, (long long)lo, (long long)hi);
-        c->bad = 1;
-        return def;
-    }
-    return (int64_t)v->valuedouble;
-}
-
-static const cJSON *arg_obj(rc_bl_cmd *c, const char *name)
-{
-    return arg_get(c, name, cJSON_IsObject, "an object");
-}
-
 /* ---- the dialog --------------------------------------------------------------------- */
 
 static rc_bl_status act_start(rc_bl_cmd *c)
 {
     rc_bl_start_args a;
-    a.liveai = arg_bool(c, "liveai", 0);
-    a.mode = arg_str(c, "mode", "tap2talk");
-    a.type = arg_str(c, "type", a.liveai ? "AudioAndVideo" : "AudioOnly");
-    a.up_rate = (int)arg_int(c, "upstream_rate", 16000, 1000, 192000);
-    a.down_rate = (int)arg_int(c, "downstream_rate", 24000, 1000, 192000);
-    a.intermediate = arg_str(c, "intermediate_text", "transcript");
-    a.heartbeat_ms = arg_int(c, "heartbeat_ms", 0, 0, 3600000);
-    a.dialog_id = arg_str(c, "dialog_id", "");
-    if (c->bad)
+    a.liveai = rc_arg_bool(&c->a, "liveai", 0);
+    a.mode = rc_arg_str(&c->a, "mode", "tap2talk");
+    a.type = rc_arg_str(&c->a, "type", a.liveai ? "AudioAndVideo" : "AudioOnly");
+    a.up_rate = (int)rc_arg_int(&c->a, "upstream_rate", 16000, 1000, 192000);
+    a.down_rate = (int)rc_arg_int(&c->a, "downstream_rate", 24000, 1000, 192000);
+    a.intermediate = rc_arg_str(&c->a, "intermediate_text", "transcript");
+    a.heartbeat_ms = rc_arg_int(&c->a, "heartbeat_ms", 0, 0, 3600000);
+    a.dialog_id = rc_arg_str(&c->a, "dialog_id", "");
+    if (c->a.bad)
         return RC_BL_FAIL;
     if (a.heartbeat_ms && a.heartbeat_ms < 50)
         return fail(c, "args.heartbeat_ms: 0 (off) or at least 50");
-    return rc_bl_start(c->b, c->id, &a, c->error, sizeof c->error) ? RC_BL_FAIL : RC_BL_LATER;
+    return rc_bl_start(c->b, c->id, &a, c->a.error, sizeof c->a.error) ? RC_BL_FAIL : RC_BL_LATER;
 }
 
 static rc_bl_status act_stop(rc_bl_cmd *c)
 {
-    return rc_bl_stop(c->b, c->id, c->error, sizeof c->error) ? RC_BL_FAIL : RC_BL_LATER;
+    return rc_bl_stop(c->b, c->id, c->a.error, sizeof c->a.error) ? RC_BL_FAIL : RC_BL_LATER;
 }
 
 static rc_bl_status act_send_speech(rc_bl_cmd *c)
@@ -168,11 +112,11 @@ static rc_bl_status act_local_responding_ended(rc_bl_cmd *c)
  * image, a file or the built-in JPEG as base64, or a URL. */
 static rc_bl_status act_request_to_respond(rc_bl_cmd *c)
 {
-    const char *type = arg_str(c, "type", "prompt");
-    const char *text = arg_str(c, "text", "");
-    const char *image = arg_str(c, "image", NULL);
-    const char *image_url = arg_str(c, "image_url", NULL);
-    if (c->bad)
+    const char *type = rc_arg_str(&c->a, "type", "prompt");
+    const char *text = rc_arg_str(&c->a, "text", "");
+    const char *image = rc_arg_str(&c->a, "image", NULL);
+    const char *image_url = rc_arg_str(&c->a, "image_url", NULL);
+    if (c->a.bad)
         return RC_BL_FAIL;
     if (image && image_url)
         return fail(c, "give image or image_url, not both");
@@ -181,13 +125,13 @@ static rc_bl_status act_request_to_respond(rc_bl_cmd *c)
         return fail(c, "%s", why);
     cJSON *params = NULL, *img = NULL;
     if (image && strcmp(image, "builtin") == 0) {
-        img = rc_bl_image_builtin(c->b, 0, c->error, sizeof c->error);
+        img = rc_bl_image_builtin(c->b, 0, c->a.error, sizeof c->a.error);
         if (!img)
             return RC_BL_FAIL;
     } else if (image) {
         size_t len;
         unsigned char *data =
-            rc_bl_read_file(image, RC_BL_FRAME_MAX, &len, c->error, sizeof c->error);
+            rc_bl_read_file(image, RC_BL_FRAME_MAX, &len, c->a.error, sizeof c->a.error);
         if (!data)
             return RC_BL_FAIL;
         char *b64 = rc_bl_base64(data, len);
@@ -211,8 +155,8 @@ static rc_bl_status act_request_to_respond(rc_bl_cmd *c)
 /* UpdateInfo with parameters.client_info.status (§2.3). */
 static rc_bl_status act_update_info(rc_bl_cmd *c)
 {
-    const cJSON *status = arg_obj(c, "status");
-    if (c->bad)
+    const cJSON *status = rc_arg_obj(&c->a, "status");
+    if (c->a.bad)
         return RC_BL_FAIL;
     cJSON *params = NULL;
     if (status) {
@@ -227,10 +171,10 @@ static rc_bl_status act_update_info(rc_bl_cmd *c)
 
 static rc_bl_status act_send_audio(rc_bl_cmd *c)
 {
-    int64_t ms = arg_int(c, "ms", 1000, 0, RC_BL_MAX_AUDIO_MS);
-    int64_t silence = arg_int(c, "silence_ms", 1000, 0, RC_BL_MAX_AUDIO_MS);
-    const char *source = arg_str(c, "source", "wav");
-    if (c->bad)
+    int64_t ms = rc_arg_int(&c->a, "ms", 1000, 0, RC_BL_MAX_AUDIO_MS);
+    int64_t silence = rc_arg_int(&c->a, "silence_ms", 1000, 0, RC_BL_MAX_AUDIO_MS);
+    const char *source = rc_arg_str(&c->a, "source", "wav");
+    if (c->a.bad)
         return RC_BL_FAIL;
     int wav = strcmp(source, "wav") == 0;
     if (!wav && strcmp(source, "silence") != 0)
@@ -277,7 +221,7 @@ static rc_bl_status act_exit_video(rc_bl_cmd *c)
 static int check_bytes(rc_bl_cmd *c, size_t bytes)
 {
     size_t len;
-    unsigned char *jpg = rc_bl_jpeg(bytes, &len, c->error, sizeof c->error);
+    unsigned char *jpg = rc_bl_jpeg(bytes, &len, c->a.error, sizeof c->a.error);
     free(jpg);
     return jpg ? 0 : -1;
 }
@@ -285,9 +229,9 @@ static int check_bytes(rc_bl_cmd *c, size_t bytes)
 static rc_bl_status act_start_video_stream(rc_bl_cmd *c)
 {
     rc_bailian *b = c->b;
-    int64_t interval = arg_int(c, "interval_ms", 500, 50, 60000);
-    int64_t bytes = arg_int(c, "bytes", 0, 0, RC_BL_FRAME_MAX);
-    if (c->bad || check_bytes(c, (size_t)bytes))
+    int64_t interval = rc_arg_int(&c->a, "interval_ms", 500, 50, 60000);
+    int64_t bytes = rc_arg_int(&c->a, "bytes", 0, 0, RC_BL_FRAME_MAX);
+    if (c->a.bad || check_bytes(c, (size_t)bytes))
         return RC_BL_FAIL;
     b->video_requested = 1;
     b->video_interval_us = interval * 1000;
@@ -308,10 +252,10 @@ static rc_bl_status act_stop_video_stream(rc_bl_cmd *c)
 
 static rc_bl_status act_send_video_frame(rc_bl_cmd *c)
 {
-    int64_t bytes = arg_int(c, "bytes", 0, 0, RC_BL_FRAME_MAX);
-    const char *type = arg_str(c, "type", "base64");
-    int64_t count = arg_int(c, "count", 1, 1, RC_BL_MAX_IMAGES);
-    if (c->bad)
+    int64_t bytes = rc_arg_int(&c->a, "bytes", 0, 0, RC_BL_FRAME_MAX);
+    const char *type = rc_arg_str(&c->a, "type", "base64");
+    int64_t count = rc_arg_int(&c->a, "count", 1, 1, RC_BL_MAX_IMAGES);
+    if (c->a.bad)
         return RC_BL_FAIL;
     int url = strcmp(type, "url") == 0;
     if (!url && strcmp(type, "base64") != 0)
@@ -371,7 +315,7 @@ const char *rc_bailian_action_args(int i)
 
 void rc_bailian_drive(rc_bailian *b, int i, int64_t id, const cJSON *args)
 {
-    rc_bl_cmd c = {.b = b, .id = id, .args = args};
+    rc_bl_cmd c = {.b = b, .id = id, .a = {.args = args}};
     rc_bl_status st = rc_bl_actions[i].fn(&c);
     if (st == RC_BL_OK) {
         rc_driver_reply_ok(b->drv, id, c.result);
@@ -379,5 +323,5 @@ void rc_bailian_drive(rc_bailian *b, int i, int64_t id, const cJSON *args)
     }
     cJSON_Delete(c.result);
     if (st == RC_BL_FAIL)
-        rc_driver_reply_error(b->drv, id, c.error[0] ? c.error : "failed");
+        rc_driver_reply_error(b->drv, id, c.a.error[0] ? c.a.error : "failed");
 }

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "rc.h"
+#include "rc_args.h"
 #include "rc_trtc_int.h"
 
 typedef enum { RC_TR_OK, RC_TR_FAIL, RC_TR_LATER } rc_tr_status;
@@ -24,10 +25,8 @@ typedef enum { RC_TR_OK, RC_TR_FAIL, RC_TR_LATER } rc_tr_status;
 typedef struct {
     rc_trtc *t;
     int64_t id;
-    const cJSON *args;
+    rc_args a; /* args, bad, error */
     cJSON *result;
-    int bad;
-    char error[300];
 } rc_tr_cmd;
 
 static rc_tr_status fail(rc_tr_cmd *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -36,7 +35,7 @@ static rc_tr_status fail(rc_tr_cmd *c, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(c->error, sizeof c->error, fmt, ap);
+    rc_args_vfail(&c->a, fmt, ap);
     va_end(ap);
     return RC_TR_FAIL;
 }
@@ -46,78 +45,29 @@ static rc_tr_status sent(rc_tr_cmd *c, const char *why)
     return why ? fail(c, "%s", why) : RC_TR_OK;
 }
 
-/* ---- arguments (absent or null → the default) ---------------------------------------- */
-
-static const cJSON *arg_get(rc_tr_cmd *c, const char *name, cJSON_bool (*is)(const cJSON *),
-                            const char *what)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(c->args, name);
-    if (!v || cJSON_IsNull(v))
-        return NULL;
-    if (!is(v)) {
-        if (!c->bad)
-            fail(c, "args.%s: want %s", name, what);
-        c->bad = 1;
-        return NULL;
-    }
-    return v;
-}
-
-static const char *arg_str(rc_tr_cmd *c, const char *name, const char *def)
-{
-    const cJSON *v = arg_get(c, name, cJSON_IsString, "a string");
-    return v ? v->valuestring : def;
-}
-
-static int arg_bool(rc_tr_cmd *c, const char *name, int def)
-{
-    const cJSON *v = arg_get(c, name, cJSON_IsBool, "a boolean");
-    return v ? cJSON_IsTrue(v) : def;
-}
-
-static cJSON_bool is_int(const cJSON *v)
-{
-    return cJSON_IsNumber(v) && v->valuedouble == floor(v->valuedouble) &&
-           fabs(v->valuedouble) < 1e15;
-}
-
-static int64_t arg_int(rc_tr_cmd *c, const char *name, int64_t def, int64_t lo, int64_t hi)
-{
-    const cJSON *v = arg_get(c, name, is_int, "an integer");
-    if (!v)
-        return def;
-    if (v->valuedouble < (double)lo || v->valuedouble > (double)hi) {
-        if (!c->bad)
-            fail(c, "args.%s: want %lld..%lld", name, (long long)lo, (long long)hi);
-        c->bad = 1;
-        return def;
-    }
-    return (int64_t)v->valuedouble;
-}
-
 /* args.name if given, else one of the listed strings as default; checked against the list. */
 static const char *arg_choice(rc_tr_cmd *c, const char *name, const char *const *choices)
 {
-    const char *v = arg_str(c, name, choices[0]);
+    const char *v = rc_arg_str(&c->a, name, choices[0]);
     for (const char *const *p = choices; *p; p++)
         if (strcmp(v, *p) == 0)
             return *p;
-    if (!c->bad)
+    if (!c->a.bad)
         fail(c, "args.%s: want one of %s%s%s", name, choices[0], choices[1] ? ", " : "",
              choices[1] ? choices[1] : "");
-    c->bad = 1;
+    c->a.bad = 1;
     return choices[0];
 }
 
 /* The TaskId: args.task_id, or the task of the last Start. NULL (and a failure) when none. */
 static const char *arg_task(rc_tr_cmd *c)
 {
-    const char *id = arg_str(c, "task_id", c->t->current);
-    if (!c->bad && !id[0]) {
+    const char *id = rc_arg_str(&c->a, "task_id", c->t->current);
+    if (!c->a.bad && !id[0]) {
         fail(c, "no task: startAIConversation first, or give task_id");
-        c->bad = 1;
+        c->a.bad = 1;
     }
-    return c->bad ? NULL : id;
+    return c->a.bad ? NULL : id;
 }
 
 /* ---- the room (TRTC SDK) ----------------------------------------------------------------- */
@@ -135,8 +85,8 @@ static rc_tr_status act_exit_room(rc_tr_cmd *c)
 
 static rc_tr_status act_send_text(rc_tr_cmd *c)
 {
-    const char *text = arg_str(c, "text", NULL);
-    if (c->bad)
+    const char *text = rc_arg_str(&c->a, "text", NULL);
+    if (c->a.bad)
         return RC_TR_FAIL;
     if (!text)
         return fail(c, "args.text: want a string");
@@ -151,11 +101,11 @@ static rc_tr_status act_interrupt(rc_tr_cmd *c)
 /* sendCustomCmdMsg(cmdID, data, reliable, ordered): data byte for byte, no envelope. */
 static rc_tr_status act_send_custom_cmd(rc_tr_cmd *c)
 {
-    int64_t cmd = arg_int(c, "cmd_id", 2, 0, 1000000);
-    const char *data = arg_str(c, "data", NULL);
-    int reliable = arg_bool(c, "reliable", 1);
-    int ordered = arg_bool(c, "ordered", reliable);
-    if (c->bad)
+    int64_t cmd = rc_arg_int(&c->a, "cmd_id", 2, 0, 1000000);
+    const char *data = rc_arg_str(&c->a, "data", NULL);
+    int reliable = rc_arg_bool(&c->a, "reliable", 1);
+    int ordered = rc_arg_bool(&c->a, "ordered", reliable);
+    if (c->a.bad)
         return RC_TR_FAIL;
     if (!data)
         return fail(c, "args.data: want a string");
@@ -170,17 +120,17 @@ static rc_tr_status act_start(rc_tr_cmd *c)
     static const char *const ttss[] = {"flow", "custom", NULL};
     rc_trtc_start_args a;
     memset(&a, 0, sizeof a);
-    const char *welcome = arg_str(c, "welcome", "");
-    a.interrupt_mode = (int)arg_int(c, "interrupt_mode", 0, 0, 100);
-    a.turn_detection_mode = (int)arg_int(c, "turn_detection_mode", 0, 0, 100);
-    a.max_idle = (int)arg_int(c, "max_idle", 60, 0, 86400);
+    const char *welcome = rc_arg_str(&c->a, "welcome", "");
+    a.interrupt_mode = (int)rc_arg_int(&c->a, "interrupt_mode", 0, 0, 100);
+    a.turn_detection_mode = (int)rc_arg_int(&c->a, "turn_detection_mode", 0, 0, 100);
+    a.max_idle = (int)rc_arg_int(&c->a, "max_idle", 60, 0, 86400);
     const char *llm = arg_choice(c, "llm", llms);
-    a.streaming = arg_bool(c, "streaming", 1);
+    a.streaming = rc_arg_bool(&c->a, "streaming", 1);
     const char *tts = arg_choice(c, "tts", ttss);
-    const char *session = arg_str(c, "session_id", "");
-    const char *bot = arg_str(c, "bot_user_id", NULL);
-    a.sdk_app_id = arg_int(c, "sdk_app_id", RC_TRTC_SDK_APP_ID, 1, 4294967295LL);
-    if (c->bad)
+    const char *session = rc_arg_str(&c->a, "session_id", "");
+    const char *bot = rc_arg_str(&c->a, "bot_user_id", NULL);
+    a.sdk_app_id = rc_arg_int(&c->a, "sdk_app_id", RC_TRTC_SDK_APP_ID, 1, 4294967295LL);
+    if (c->a.bad)
         return RC_TR_FAIL;
     if (strlen(welcome) >= sizeof a.welcome)
         return fail(c, "args.welcome: at most %zu bytes", sizeof a.welcome - 1);
@@ -196,13 +146,15 @@ static rc_tr_status act_start(rc_tr_cmd *c)
         snprintf(a.bot, sizeof a.bot, "%s", bot);
     else
         snprintf(a.bot, sizeof a.bot, "bot_%.240s", c->t->room);
-    return rc_trtc_api_start(c->t, c->id, &a, c->error, sizeof c->error) ? RC_TR_FAIL : RC_TR_LATER;
+    return rc_trtc_api_start(c->t, c->id, &a, c->a.error, sizeof c->a.error) ? RC_TR_FAIL
+                                                                             : RC_TR_LATER;
 }
 
 static rc_tr_status call(rc_tr_cmd *c, const char *action, cJSON *body, rc_trtc_result_fn fn)
 {
-    return rc_trtc_api_call(c->t, c->id, action, body, fn, c->error, sizeof c->error) ? RC_TR_FAIL
-                                                                                      : RC_TR_LATER;
+    return rc_trtc_api_call(c->t, c->id, action, body, fn, c->a.error, sizeof c->a.error)
+               ? RC_TR_FAIL
+               : RC_TR_LATER;
 }
 
 static cJSON *result_request_id(const cJSON *resp)
@@ -246,9 +198,9 @@ static rc_tr_status act_stop(rc_tr_cmd *c)
 /* By TaskId (args.task_id or the last task), or by SdkAppId + SessionId with args.session_id. */
 static rc_tr_status act_describe(rc_tr_cmd *c)
 {
-    const char *session = arg_str(c, "session_id", NULL);
-    const char *task = session ? arg_str(c, "task_id", NULL) : arg_task(c);
-    if (c->bad)
+    const char *session = rc_arg_str(&c->a, "session_id", NULL);
+    const char *task = session ? rc_arg_str(&c->a, "task_id", NULL) : arg_task(c);
+    if (c->a.bad)
         return RC_TR_FAIL;
     cJSON *b = cJSON_CreateObject();
     if (session) {
@@ -265,10 +217,10 @@ static rc_tr_status act_control(rc_tr_cmd *c)
     static const char *const commands[] = {"ServerPushText", "InvokeLLM", NULL};
     const char *task = arg_task(c);
     const char *command = arg_choice(c, "command", commands);
-    const char *text = arg_str(c, "text", "");
-    int interrupt = arg_bool(c, "interrupt", 0);
-    int stop_after = arg_bool(c, "stop_after_play", 0);
-    if (c->bad)
+    const char *text = rc_arg_str(&c->a, "text", "");
+    int interrupt = rc_arg_bool(&c->a, "interrupt", 0);
+    int stop_after = rc_arg_bool(&c->a, "stop_after_play", 0);
+    if (c->a.bad)
         return RC_TR_FAIL;
     cJSON *b = cJSON_CreateObject();
     cJSON_AddStringToObject(b, "TaskId", task);
@@ -290,9 +242,9 @@ static rc_tr_status act_control(rc_tr_cmd *c)
 static rc_tr_status act_update(rc_tr_cmd *c)
 {
     const char *task = arg_task(c);
-    const char *welcome = arg_str(c, "welcome", NULL);
-    int64_t mode = arg_int(c, "interrupt_mode", -1, 0, 100);
-    if (c->bad)
+    const char *welcome = rc_arg_str(&c->a, "welcome", NULL);
+    int64_t mode = rc_arg_int(&c->a, "interrupt_mode", -1, 0, 100);
+    if (c->a.bad)
         return RC_TR_FAIL;
     cJSON *b = cJSON_CreateObject();
     cJSON_AddStringToObject(b, "TaskId", task);
@@ -371,7 +323,7 @@ void rc_trtc_drive(rc_trtc *t, int i, int64_t id, const char *action, const cJSO
         rc_trtc_reply_error(t, id, msg);
         return;
     }
-    rc_tr_cmd c = {.t = t, .id = id, .args = args};
+    rc_tr_cmd c = {.t = t, .id = id, .a = {.args = args}};
     rc_tr_status st = rc_tr_actions[i].fn(&c);
     if (st == RC_TR_OK) {
         rc_trtc_reply_ok(t, id, c.result);
@@ -379,5 +331,5 @@ void rc_trtc_drive(rc_trtc *t, int i, int64_t id, const char *action, const cJSO
     }
     cJSON_Delete(c.result);
     if (st == RC_TR_FAIL)
-        rc_trtc_reply_error(t, id, c.error[0] ? c.error : "failed");
+        rc_trtc_reply_error(t, id, c.a.error[0] ? c.a.error : "failed");
 }

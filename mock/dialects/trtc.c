@@ -177,11 +177,11 @@ static void trtc_message(void *st, pl_dir dir, const char *kind, const cJSON *ms
 static void trtc_room(void *st, const char *op, const cJSON *frame)
 {
     trtc_sess *ts = st;
+    /* "leave" needs nothing here: the close that follows detaches the session from the
+     * cloud, which starts the task's idle clock (MaxIdleTime). */
     if (!strcmp(op, "custom_cmd"))
         pl_trtc_rules_frame(ts->rules, PL_DIR_C2A, frame, pl_session_now(ts->s),
                             pl_session_finding_fn, ts->s);
-    else if (!strcmp(op, "leave") && ts->cloud)
-        trtc_cloud_user_left(ts->cloud, ts);
 }
 
 static void trtc_behave(void *st, const char *kind, const cJSON *msg)

@@ -240,6 +240,16 @@ static long long wall_ms(void)
 
 /* ---- custom messages to the room ------------------------------------------------------- */
 
+/* Sends m (taken) to every user of the task's room who sees its bot. */
+static void room_send_msg(trtc_task *t, cJSON *m)
+{
+    for (trtc_sess *ts = t->c->sessions; ts; ts = ts->next)
+        if (!strcmp(pl_session_room(ts->s), t->room) && !strcmp(ts->bot, t->bot))
+            pl_session_send(ts->s, t->bot, m);
+    cJSON_Delete(m);
+}
+
+/* A downlink custom message {type, sender, receiver: [] (broadcast), payload (taken)}. */
 static void room_send(trtc_task *t, int type, const char *sender, cJSON *payload)
 {
     cJSON *m = cJSON_CreateObject();
@@ -247,10 +257,7 @@ static void room_send(trtc_task *t, int type, const char *sender, cJSON *payload
     cJSON_AddStringToObject(m, "sender", sender);
     cJSON_AddArrayToObject(m, "receiver");
     cJSON_AddItemToObject(m, "payload", payload);
-    for (trtc_sess *ts = t->c->sessions; ts; ts = ts->next)
-        if (!strcmp(pl_session_room(ts->s), t->room) && !strcmp(ts->bot, t->bot))
-            pl_session_send(ts->s, t->bot, m);
-    cJSON_Delete(m);
+    room_send_msg(t, m);
 }
 
 static void send_state(trtc_task *t, int state)
@@ -598,10 +605,7 @@ static void on_reply(trtc_task *t, const char *text, const cJSON *metainfo)
         cJSON_AddItemToArray(rc, cJSON_CreateString(t->target));
         cJSON_AddStringToObject(m, "roundid", t->roundid);
         cJSON_AddItemToObject(m, "payload", cJSON_Duplicate(metainfo, 1));
-        for (trtc_sess *ts = t->c->sessions; ts; ts = ts->next)
-            if (!strcmp(pl_session_room(ts->s), t->room) && !strcmp(ts->bot, t->bot))
-                pl_session_send(ts->s, t->bot, m);
-        cJSON_Delete(m);
+        room_send_msg(t, m);
     }
     history_add(t, "assistant", text);
     const char *tts_type = pl_json_str(t->tts, "TTSType", "");
@@ -1042,12 +1046,6 @@ void trtc_cloud_detach(trtc_cloud *c, trtc_sess *ts)
     trtc_task *t = room_task(c, pl_session_room(ts->s));
     if (t && !room_sess(c, t->room))
         t->no_user_since_us = pl_clock_mono_us();
-}
-
-void trtc_cloud_user_left(trtc_cloud *c, trtc_sess *ts)
-{
-    (void)ts;
-    (void)c; /* the detach that follows the close starts the idle clock */
 }
 
 void trtc_cloud_user_text(trtc_cloud *c, trtc_sess *ts, const char *text)

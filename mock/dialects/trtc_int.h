@@ -37,8 +37,6 @@ void trtc_cloud_detach(trtc_cloud *c, trtc_sess *ts);
 /* A client's 20000 text / 20001 interrupt reached the bot of the session's room. */
 void trtc_cloud_user_text(trtc_cloud *c, trtc_sess *ts, const char *text);
 void trtc_cloud_user_interrupt(trtc_cloud *c, trtc_sess *ts);
-/* The session's user left the room (bridge op leave, or disconnect). */
-void trtc_cloud_user_left(trtc_cloud *c, trtc_sess *ts);
 /* pl_dialect.act for a session: leave/say/speak/error/start_failed on its room's task. */
 int trtc_cloud_act(trtc_cloud *c, trtc_sess *ts, const char *name, const cJSON *args, char *err,
                    size_t errlen);

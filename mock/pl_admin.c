@@ -376,8 +376,14 @@ static void pl_admin_hook(pl_admin_req *r)
     if (lws_hdr_total_length(r->wsi, WSI_TOKEN_HTTP_URI_ARGS) > 0)
         lws_hdr_copy(r->wsi, query, sizeof query, WSI_TOKEN_HTTP_URI_ARGS);
     pl_buf_append(&r->body, "", 1); /* NUL for text readers; not counted in body_len */
-    pl_server_http_req q = {r->method, r->path, query, r->body.data, r->body.len - 1,
-                            pl_admin_header, r};
+    pl_server_http_req q = {.method = r->method,
+                            .path = r->path,
+                            .query = query,
+                            .scope = r->scope,
+                            .body = r->body.data,
+                            .body_len = r->body.len - 1,
+                            .header = pl_admin_header,
+                            .impl = r};
     int status = 404;
     char *body = NULL;
     const char *ctype = NULL;
@@ -434,13 +440,32 @@ static void pl_admin_release(pl_admin_req *r)
     pl_buf_free(&r->body);
 }
 
+/* /_parley/runs/N/rest is a scenario run's base URL: the scope N is kept apart and the
+ * request is routed as /rest, so a run's expect_http sees only its own requests. */
+static void pl_admin_scope(pl_admin_req *r, const char *uri)
+{
+    static const char runs[] = PL_ADMIN_PREFIX "runs/";
+    size_t n = strlen(runs), k = 0;
+    if (!strncmp(uri, runs, n)) {
+        while (uri[n + k] && uri[n + k] != '/' && k < sizeof r->scope - 1)
+            k++;
+        if (k > 0 && (!uri[n + k] || uri[n + k] == '/')) {
+            memcpy(r->scope, uri + n, k);
+            r->scope[k] = 0;
+            snprintf(r->path, sizeof r->path, "/%s", uri[n + k] ? uri + n + k + 1 : "");
+            return;
+        }
+    }
+    snprintf(r->path, sizeof r->path, "%s", uri);
+}
+
 static int pl_admin_begin(pl_server *srv, struct lws *wsi, pl_admin_req *r, const char *uri)
 {
     pl_admin_release(r);
     memset(r, 0, sizeof *r);
     r->wsi = wsi;
     r->srv = srv;
-    snprintf(r->path, sizeof r->path, "%s", uri);
+    pl_admin_scope(r, uri);
     static const struct {
         enum lws_token_indexes tok;
         const char *name;

@@ -36,6 +36,7 @@ typedef struct {
     struct lws *wsi;
     pl_server *srv;
     char path[256];
+    char scope[32]; /* N of /_parley/runs/N/… (stripped from path), or "" */
     char method[8]; /* GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS */
     int post;       /* the method carries a body (POST, PUT, PATCH) */
     pl_buf body;

@@ -77,6 +77,9 @@ void pl_server_session_opts(pl_server *s, pl_session_opts *o);
  * filled, or 0 to let the server answer 404. */
 typedef struct pl_server_http_req {
     const char *method, *path, *query; /* query without '?', "" when none */
+    /* "" or the N of a request to /_parley/runs/N/…: a scenario run's own base URL
+     * (${parley_url}); path is then the part after it. */
+    const char *scope;
     const char *body;
     size_t body_len;
     /* Copies the value of request header name (case-insensitive, any header) into out;

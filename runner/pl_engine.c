@@ -939,8 +939,9 @@ static cJSON *pl_run_builtins(pl_run *r)
                                               "agent_id", "parley_agent"));
     cJSON_AddStringToObject(v, "run", e->o.run_id ? e->o.run_id : "run");
     char url[300];
-    snprintf(url, sizeof url, "%s://%s:%d", pl_server_tls(e->o.srv) ? "https" : "http",
-             pl_server_host(e->o.srv), pl_server_port(e->o.srv));
+    snprintf(url, sizeof url, "%s://%s:%d/_parley/runs/%s",
+             pl_server_tls(e->o.srv) ? "https" : "http", pl_server_host(e->o.srv),
+             pl_server_port(e->o.srv), r->scope);
     cJSON_AddStringToObject(v, "parley_url", url);
     cJSON_AddNumberToObject(v, "seed", (double)e->o.seed);
     const cJSON *x;
@@ -962,6 +963,7 @@ void pl_engine_start(pl_engine *e, const pl_scenario *sc, size_t index)
     r->strict = e->o.strict;
     r->rng = e->o.seed ^ (0x9E3779B97F4A7C15ULL * (index + 1));
     snprintf(r->tag, sizeof r->tag, "%s-%zu", e->o.run_id ? e->o.run_id : "sc", index + 1);
+    snprintf(r->scope, sizeof r->scope, "%zu", index + 1);
     r->vars = pl_run_builtins(r);
     r->behaviour = cJSON_CreateObject();
     const cJSON *b;

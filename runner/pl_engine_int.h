@@ -77,6 +77,7 @@ struct pl_run {
     const pl_scenario *sc;
     size_t index;
     char tag[64]; /* session tag = bridge room */
+    char scope[24]; /* N of ${parley_url} = …/_parley/runs/N: requests to it are this run's */
     pl_phase phase;
     int64_t t0_us;
     int strict;

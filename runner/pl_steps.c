@@ -849,6 +849,8 @@ int pl_steps_http(pl_engine *e, const pl_server_http_req *req, int *status, char
         if (r->phase != PL_PHASE_STEPS || !r->step || r->have_reply ||
             strcmp(pl_step_kind(r), "expect_http"))
             continue;
+        if (req->scope && req->scope[0] && strcmp(req->scope, r->scope))
+            continue; /* sent to another run's ${parley_url} */
         cJSON *v = pl_steps_http_value(r, req);
         int ok = 1;
         static const char *const keys[] = {"method", "path", "query", "headers", "body", "json"};

@@ -26,4 +26,10 @@ xmllint --noout --schema tests/data/junit/jenkins-junit.xsd "$TMP/f.xml" 2>/dev/
 
 expect_exit 1 "--strict turns NON-STRICT into a failure" \
   "$PARLEY" run --client "$REFCLIENT" --strict --filter 'engine.nonstrict.*' "$D/fail.yaml"
+
+# ${parley_url} scopes expect_http to its run (tests/data/scenarios/engine/scope.yaml).
+"$PARLEY" run --client "$REFCLIENT" --jobs 2 --timeout-scale "$SCALE" "$D/scope.yaml" >"$TMP/out" 2>"$TMP/err"
+expect_grep "$TMP/out" '\] engine\.scope\.waiter FAIL ' "a run's expect_http does not take another run's request"
+expect_grep "$TMP/out" 'no matching HTTP request to parley within' "the waiter says it got nothing"
+expect_grep "$TMP/out" '\] engine\.scope\.sender PASS ' "the sender's request stays in its own run (404)"
 finish

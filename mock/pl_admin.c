@@ -372,9 +372,17 @@ static int pl_admin_header(const void *impl, const char *name, char *out, size_t
 /* A path outside /_parley/: the runner's expect_http or a dialect's HTTP API. */
 static void pl_admin_hook(pl_admin_req *r)
 {
-    char query[1024] = "";
-    if (lws_hdr_total_length(r->wsi, WSI_TOKEN_HTTP_URI_ARGS) > 0)
-        lws_hdr_copy(r->wsi, query, sizeof query, WSI_TOKEN_HTTP_URI_ARGS);
+    /* lws keeps the arguments as fragments (lws_hdr_copy would join them with ','): the
+     * query is rebuilt with '&', as sent (a V4 signature covers it). */
+    char query[1024] = "", frag[512];
+    size_t qlen = 0;
+    for (int i = 0; lws_hdr_copy_fragment(r->wsi, frag, sizeof frag, WSI_TOKEN_HTTP_URI_ARGS, i) >= 0;
+         i++) {
+        int n = snprintf(query + qlen, sizeof query - qlen, "%s%s", qlen ? "&" : "", frag);
+        if (n < 0 || (size_t)n >= sizeof query - qlen)
+            break;
+        qlen += (size_t)n;
+    }
     pl_buf_append(&r->body, "", 1); /* NUL for text readers; not counted in body_len */
     pl_server_http_req q = {.method = r->method,
                             .path = r->path,

@@ -11,16 +11,10 @@
 extern const pl_dialect pl_dialect_aicall;
 extern const pl_dialect pl_dialect_bailian;
 extern const pl_dialect pl_dialect_trtc;
-
-static const pl_dialect pl_dialect_volc_info = {
-    .id = "volc",
-    .vendor = "Volcengine RTC AIGC: Start/Update/StopVoiceChat, binary room messages",
-    .transport = "HTTP (V4 HMAC-SHA256), RTC binary messages -> room bridge /volc/room",
-    .seed = "002",
-};
+extern const pl_dialect pl_dialect_volc;
 
 static const pl_dialect *const pl_dialects[] = {
-    &pl_dialect_bailian, &pl_dialect_aicall, &pl_dialect_trtc, &pl_dialect_volc_info,
+    &pl_dialect_bailian, &pl_dialect_aicall, &pl_dialect_trtc, &pl_dialect_volc,
     NULL,
 };
 

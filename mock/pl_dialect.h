@@ -55,9 +55,12 @@ typedef struct pl_dialect {
     /* Transports. bridge_op: the room-bridge op (client → parley) and event (parley →
      * client) that carry one vendor payload ("datachannel"); NULL when the dialect has no
      * room bridge. bridge_binary: payloads travel base64 in "data_b64" instead of text in
-     * "data". ws_path: a native WebSocket endpoint ("/api-ws/v1/inference"), or NULL. */
+     * "data". bridge_event: the event name parley sends payloads under when it is not
+     * bridge_op (volc: op user_binary, event room_binary), else NULL. ws_path: a native
+     * WebSocket endpoint ("/api-ws/v1/inference"), or NULL. */
     const char *bridge_op;
     int bridge_binary;
+    const char *bridge_event;
     const char *ws_path;
 
     /* Catalogues (NULL-name-terminated arrays, any may be NULL). */

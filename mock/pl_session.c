@@ -615,7 +615,9 @@ static int pl_session_frame_out(pl_session *s, const char *from, const void *dat
     if (s->o.transport == PL_TRANSPORT_NATIVE)
         return pl_session_write(s, data, len, binary);
     cJSON *f = cJSON_CreateObject();
-    cJSON_AddStringToObject(f, "event", s->d->bridge_op ? s->d->bridge_op : "payload");
+    cJSON_AddStringToObject(f, "event", s->d->bridge_event ? s->d->bridge_event
+                                        : s->d->bridge_op  ? s->d->bridge_op
+                                                           : "payload");
     if (from)
         cJSON_AddStringToObject(f, "from", from);
     if (s->d->frame_out && s->st)
@@ -936,6 +938,11 @@ int pl_session_is_open(const pl_session *s)
 int pl_session_is_closing(const pl_session *s)
 {
     return s->open && s->closing;
+}
+
+int pl_session_closed_by_parley(const pl_session *s)
+{
+    return s->closing;
 }
 
 void pl_session_get_stats(const pl_session *s, pl_session_stats *st)

@@ -200,6 +200,9 @@ const pl_profile *pl_session_profile(const pl_session *s);
 int pl_session_is_open(const pl_session *s);
 /* 1 once pl_session_close() was called (parley is ending it), while still open. */
 int pl_session_is_closing(const pl_session *s);
+/* 1 when parley asked to close the session (pl_session_close), also after it is gone: the
+ * close hook tells "the client left" from "parley ended it" with this. */
+int pl_session_closed_by_parley(const pl_session *s);
 
 typedef struct {
     uint64_t in, out;             /* payloads and room ops/events, each direction */

@@ -637,13 +637,99 @@ static int pl_step_has_header(char **headers, size_t n, const char *name, const 
     return 0;
 }
 
+/* The request's headers for the V4 signer: the step's own ("Name: value" lines), else the
+ * Content-Type and Host the request is sent with. */
+typedef struct {
+    char **headers;
+    size_t n;
+    const char *ctype, *host;
+} pl_step_v4_hdrs;
+
+static int pl_step_v4_header(const void *impl, const char *name, char *out, size_t n)
+{
+    const pl_step_v4_hdrs *h = impl;
+    const char *v = NULL;
+    if (!pl_step_has_header(h->headers, h->n, name, &v))
+        v = !strcmp(name, "content-type") ? h->ctype : !strcmp(name, "host") ? h->host : NULL;
+    if (!v)
+        return -1;
+    snprintf(out, n, "%s", v);
+    return (int)strlen(out);
+}
+
+/* sign: v4 — the request signed as a Volcengine OpenAPI client the way the Python demo does
+ * (protocols/volc.md §1.2): credentials the profile's first volc.credentials entry (sign_key
+ * replaces the secret), region volc.region (cn-north-1), service rtc; X-Date and
+ * X-Content-Sha256 (the body's SHA-256) are added when the step leaves them out (a step's own
+ * value is signed as given, so a wrong hash can be sent on purpose), Content-Type defaults to
+ * application/json; SignedHeaders content-type;host;x-content-sha256;x-date; the query of the
+ * URL (path "/?Action=StartVoiceChat&Version=2024-12-01") is signed canonicalised. */
+static void pl_step_sign_v4(pl_run *r, const char *method, const char *url, const char **ctype,
+                            const char *body, char **headers, size_t *n)
+{
+    const pl_profile *p = pl_server_profile(r->e->o.srv);
+    const char *key = pl_json_str(r->step, "sign_key", NULL);
+    const cJSON *cr = cJSON_GetArrayItem(
+        cJSON_GetObjectItemCaseSensitive(pl_profile_section(p, "volc"), "credentials"), 0);
+    const char *ak = pl_json_str(cr, "access_key_id", "AKLTparleyEXAMPLE");
+    const char *sk = key ? key : pl_json_str(cr, "secret_access_key", "parleyVolcSecretKeyEXAMPLE");
+    const char *region = pl_profile_string(p, "volc", "region", "cn-north-1");
+    if (!*ctype)
+        *ctype = "application/json";
+    /* The Host lws sends (the URL's host without the port) and the path with its query. */
+    char *parse = pl_xstrdup(url), host[256] = "", *path = NULL;
+    const char *proto, *address, *upath;
+    int port;
+    if (!lws_parse_uri(parse, &proto, &address, &port, &upath)) {
+        snprintf(host, sizeof host, "%s", address);
+        path = pl_xmalloc(strlen(upath) + 2);
+        sprintf(path, "/%s", upath);
+    }
+    free(parse);
+    char *query = path ? strchr(path, '?') : NULL;
+    if (query)
+        *query++ = '\0';
+    pl_buf b = PL_BUF_INIT;
+    const char *xdate = NULL, *xsha = NULL;
+    if (!pl_step_has_header(headers, *n, "X-Date", &xdate)) {
+        char d[17];
+        pl_sign_x_date((long long)time(NULL), d);
+        pl_buf_printf(&b, "X-Date: %s", d);
+        headers[(*n)++] = pl_buf_take(&b);
+        pl_step_has_header(headers, *n, "X-Date", &xdate);
+    }
+    if (!pl_step_has_header(headers, *n, "X-Content-Sha256", &xsha)) {
+        char hash[65];
+        pl_crypto_sha256_hex(body ? body : "", body ? strlen(body) : 0, hash);
+        pl_buf_printf(&b, "X-Content-Sha256: %s", hash);
+        headers[(*n)++] = pl_buf_take(&b);
+        pl_step_has_header(headers, *n, "X-Content-Sha256", &xsha);
+    }
+    pl_step_v4_hdrs h = {headers, *n, *ctype, host};
+    char *auth = pl_v4_authorization(ak, sk, region, "rtc", xdate, method, path, query,
+                                     "content-type;host;x-content-sha256;x-date",
+                                     pl_step_v4_header, &h, xsha);
+    free(path);
+    if (!auth) /* only with an X-Date the step set shorter than a date */
+        return;
+    pl_buf_printf(&b, "Authorization: %s", auth);
+    free(auth);
+    headers[(*n)++] = pl_buf_take(&b);
+}
+
 /* sign: tc3 — the request signed as a TencentCloud API 3.0 client (credentials: the
  * profile's first trtc.credentials entry; sign_key replaces the secret key): X-TC-Timestamp
  * and X-TC-Version are added when the step leaves them out. sign: trtc — a trtc callback:
- * Sign = base64 HMAC-SHA256 of the body with trtc.callback_key (or sign_key), and SdkAppId. */
-static void pl_step_sign(pl_run *r, const char *scheme, const char *url, const char *ctype,
-                         const char *body, char **headers, size_t *n)
+ * Sign = base64 HMAC-SHA256 of the body with trtc.callback_key (or sign_key), and SdkAppId.
+ * sign: v4 — pl_step_sign_v4. */
+static void pl_step_sign(pl_run *r, const char *scheme, const char *method, const char *url,
+                         const char **ctypep, const char *body, char **headers, size_t *n)
 {
+    if (!strcmp(scheme, "v4")) {
+        pl_step_sign_v4(r, method, url, ctypep, body, headers, n);
+        return;
+    }
+    const char *ctype = *ctypep;
     const pl_profile *p = pl_server_profile(r->e->o.srv);
     const char *key = pl_json_str(r->step, "sign_key", NULL);
     size_t blen = body ? strlen(body) : 0;
@@ -697,8 +783,9 @@ static void pl_step_sign(pl_run *r, const char *scheme, const char *url, const c
 static pl_step_state pl_step_http_start(pl_run *r)
 {
     const char *sign = pl_json_str(r->step, "sign", NULL);
-    if (sign && strcmp(sign, "tc3") && strcmp(sign, "trtc")) {
-        pl_run_error(r, "%s: no request signer '%s' in this build (tc3, trtc)", r->step_label, sign);
+    if (sign && strcmp(sign, "tc3") && strcmp(sign, "trtc") && strcmp(sign, "v4")) {
+        pl_run_error(r, "%s: no request signer '%s' in this build (tc3, trtc, v4)", r->step_label,
+                     sign);
         return PL_STEP_FAILED;
     }
     char url[1024];
@@ -731,7 +818,7 @@ static pl_step_state pl_step_http_start(pl_run *r)
         headers[i++] = pl_buf_take(&hb);
     }
     if (sign)
-        pl_step_sign(r, sign, url, ctype, btxt, headers, &i);
+        pl_step_sign(r, sign, method, url, &ctype, btxt, headers, &i);
     struct pl_http_ticket *t = pl_xcalloc(1, sizeof *t);
     t->r = r;
     pl_http_request req = {.method = method,

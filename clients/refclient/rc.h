@@ -2,11 +2,11 @@
  * only global, with the received signal in rc_main.c), logging to stderr, allocation that
  * aborts on failure, the clock.
  *
- * The refclient is a small app around models of three SDKs, driven by parley over the driver
+ * The refclient is a small app around models of four SDKs, driven by parley over the driver
  * channel (docs/refclient.md): the AICallKit Web SDK ("aicall", over the room bridge), the
- * DashScope MultiModalDialog ("bailian", its native WebSocket) and a TRTC app with its
- * business backend ("trtc": the room bridge, the cloud API, an HTTP server). Files, one
- * concern each:
+ * DashScope MultiModalDialog ("bailian", its native WebSocket), a TRTC app with its
+ * business backend ("trtc": the room bridge, the cloud API, an HTTP server) and a Volcengine
+ * RTC app with its backend ("volc": the room bridge, the OpenAPI). Files, one concern each:
  *   rc_main.c     options, environment, the event loop, signals, exit codes
  *   rc_ws.c       WebSocket client glue on libwebsockets (one context, bounded queues)
  *   rc_driver.c   the driver channel: hello, drive commands, replies, callbacks
@@ -22,6 +22,10 @@
  *   rc_trtc_http.c        the trtc backend's HTTP server: callbacks, custom LLM, custom TTS
  *   rc_trtc_sign.c        TC3-HMAC-SHA256 and the callback Sign
  *   rc_trtc_actions.c     the trtc actions
+ *   rc_volc.c     the volc model: the room, binary TLV messages, the bot's messages → callbacks
+ *   rc_volc_api.c         the volc backend's OpenAPI client (V4-signed, async)
+ *   rc_volc_sign.c        V4 HMAC-SHA256; rc_volc_tlv.c  TLV framing and base64
+ *   rc_volc_actions.c     the volc actions
  *   rc_bugs.c     --bug flags: each breaks exactly one behaviour
  *   rc_base.c     this header's functions */
 #ifndef RC_H
@@ -46,7 +50,12 @@ typedef struct {
     const char *secret_id;    /* trtc: --secret-id / TENCENTCLOUD_SECRET_ID / AKIDparleyEXAMPLE */
     const char *secret_key;   /* trtc: --secret-key / TENCENTCLOUD_SECRET_KEY */
     const char *callback_key; /* trtc: --callback-key / TRTC_CALLBACK_KEY */
-    uint32_t bugs;            /* RC_BUG_* bits (rc_bugs.h) */
+    int volc;                 /* PARLEY_URL is a /volc/ room: the app is the volc one (hello
+                                 announces volc and its actions only; rc_volc.h) */
+    const char *access_key;   /* volc: --access-key / VOLC_ACCESSKEY / AKLTparleyEXAMPLE */
+    const char *volc_secret;  /* volc: --secret-key / VOLC_SECRETKEY */
+    const char *app_id;       /* volc: --app-id / parley_volc_app */
+    uint64_t bugs;            /* RC_BUG_* bits (rc_bugs.h) */
     uint64_t no_actions;      /* bit i: action i (rc_action_find) left out of hello */
     int verbose;              /* -v: log every frame */
 } rc_config;

@@ -1,6 +1,7 @@
 /* rc_bridge.c — the room bridge client (see rc_bridge.h, parley docs/bridge.md). */
 #include "rc_bridge.h"
 
+#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -87,11 +88,31 @@ int rc_bridge_custom_cmd(rc_bridge *b, int cmd_id, int reliable, int ordered, co
     return rc_bridge_send(b, f);
 }
 
+int rc_bridge_user_binary(rc_bridge *b, const char *to, const void *data, size_t len)
+{
+    char *b64 = rc_xmalloc(4 * ((len + 2) / 3) + 1);
+    EVP_EncodeBlock((unsigned char *)b64, data, (int)len);
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "op", "user_binary");
+    cJSON_AddStringToObject(f, "to", to);
+    cJSON_AddStringToObject(f, "data_b64", b64);
+    free(b64);
+    return rc_bridge_send(b, f);
+}
+
 int rc_bridge_publish(rc_bridge *b, const char *media)
 {
     cJSON *f = cJSON_CreateObject();
     cJSON_AddStringToObject(f, "op", "publish");
     cJSON_AddStringToObject(f, "media", media);
+    return rc_bridge_send(b, f);
+}
+
+int rc_bridge_audio_capture(rc_bridge *b, int on)
+{
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "op", "audio_capture");
+    cJSON_AddBoolToObject(f, "on", on);
     return rc_bridge_send(b, f);
 }
 

@@ -2,8 +2,9 @@
  * the RTC SDK's calls (room ops out: publish, mute_local_mic, datachannel, leave, …) and its
  * callbacks (room events in: joined, user_joined, user_publish, datachannel, user_left, …).
  *
- * This file stands in for ARTC (aicall) and the TRTC SDK's room (trtc). An SDK team replaces it
- * with its own RTC shim; the SDK models (rc_aicall.c, rc_trtc.c) only call the functions below. */
+ * This file stands in for ARTC (aicall), the TRTC SDK's room (trtc) and the Volcengine RTC room
+ * (volc: binary messages travel base64-encoded). An SDK team replaces it with its own RTC shim;
+ * the SDK models (rc_aicall.c, rc_trtc.c, rc_volc.c) only call the functions below. */
 #ifndef RC_BRIDGE_H
 #define RC_BRIDGE_H
 
@@ -32,7 +33,10 @@ int rc_bridge_datachannel(rc_bridge *b, const char *payload,
 /* trtc: sendCustomCmdMsg(cmdID, data, reliable, ordered) */
 int rc_bridge_custom_cmd(rc_bridge *b, int cmd_id, int reliable, int ordered, const char *data,
                          size_t len);
+/* volc: sendUserBinaryMessage(to, bytes) → {"op":"user_binary","to":…,"data_b64":…} */
+int rc_bridge_user_binary(rc_bridge *b, const char *to, const void *data, size_t len);
 int rc_bridge_publish(rc_bridge *b, const char *media);
+int rc_bridge_audio_capture(rc_bridge *b, int on); /* start/stopAudioCapture */
 int rc_bridge_mute_local_mic(rc_bridge *b, int mute);
 int rc_bridge_leave(rc_bridge *b);
 

@@ -61,8 +61,23 @@ static const struct {
     [RC_BUG_BAD_TC3] = {"bad-tc3",
                         "trtc: TC3 signs with the local date +1 day, not the UTC date (every "
                         "cloud API call fails)"},
+    [RC_BUG_WRONG_TLV_LENGTH] = {"wrong-tlv-length",
+                                 "volc: every ctrl/func TLV header says one byte more than the "
+                                 "value has"},
+    [RC_BUG_INTERRUPT_BEFORE_JOIN] = {"interrupt-before-join",
+                                      "volc: joinRoom sends a ctrl interrupt to the would-be bot "
+                                      "at once, before any bot is in the room"},
+    [RC_BUG_FUNC_UNKNOWN_ID] = {"func-unknown-id",
+                                "volc: tool answers (func) carry ToolCallID \"call_unknown\""},
+    [RC_BUG_NO_STOP_ON_LEAVE] = {"no-stop-on-leave",
+                                 "volc: leaveRoom leaves without StopVoiceChat"},
+    [RC_BUG_LISTEN_FUNC_MAGIC] = {"listen-func-magic",
+                                  "volc: tool calls are only recognised under magic func (the "
+                                  "pre-6ec1ca5 demo): never answered"},
+    [RC_BUG_BAD_V4] = {"bad-v4", "volc: V4 signs with the wrong secret key (every OpenAPI call "
+                                 "fails SignatureDoesNotMatch)"},
 };
-_Static_assert(RC_BUG_COUNT <= 32, "rc_config.bugs is a 32-bit mask");
+_Static_assert(RC_BUG_COUNT <= 64, "rc_config.bugs is a 64-bit mask");
 
 int rc_bug_find(const char *name)
 {
@@ -78,7 +93,7 @@ void rc_bugs_list(FILE *f)
         fprintf(f, "  %-22s %s\n", rc_bug_table[i].name, rc_bug_table[i].what);
 }
 
-void rc_bugs_names(uint32_t mask, char *buf, size_t len)
+void rc_bugs_names(uint64_t mask, char *buf, size_t len)
 {
     size_t used = 0;
     buf[0] = '\0';

@@ -42,6 +42,13 @@ typedef enum {
     RC_BUG_BAD_SIGNATURE_CHECK,
     RC_BUG_WRONG_CMD_ID,
     RC_BUG_BAD_TC3,
+    /* volc */
+    RC_BUG_WRONG_TLV_LENGTH,
+    RC_BUG_INTERRUPT_BEFORE_JOIN,
+    RC_BUG_FUNC_UNKNOWN_ID,
+    RC_BUG_NO_STOP_ON_LEAVE,
+    RC_BUG_LISTEN_FUNC_MAGIC,
+    RC_BUG_BAD_V4,
     RC_BUG_COUNT
 } rc_bug;
 
@@ -50,7 +57,7 @@ int rc_bug_find(const char *name);
 /* One line per bug: "  name  what breaks". */
 void rc_bugs_list(FILE *f);
 /* Comma-separated names of the bugs set in mask, into buf. */
-void rc_bugs_names(uint32_t mask, char *buf, size_t len);
+void rc_bugs_names(uint64_t mask, char *buf, size_t len);
 
 /* Whether --bug enabled this one. */
 static inline int rc_bug_on(rc_bug b)

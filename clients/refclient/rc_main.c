@@ -17,6 +17,8 @@
 #include "rc_driver.h"
 #include "rc_trtc.h"
 #include "rc_trtc_sign.h"
+#include "rc_volc.h"
+#include "rc_volc_sign.h"
 #include "rc_ws.h"
 
 #define RC_EXIT_OK 0
@@ -79,6 +81,10 @@ static void rc_help(FILE *f)
             "                      " RC_DEFAULT_SECRET_KEY ")\n"
             "  TRTC_CALLBACK_KEY   trtc: the callback signing key (default\n"
             "                      " RC_DEFAULT_CALLBACK_KEY ")\n"
+            "  VOLC_ACCESSKEY, VOLC_SECRETKEY\n"
+            "                      volc (a ws://…/volc/room?room=R&user=U PARLEY_URL; the OpenAPI\n"
+            "                      is its origin): the V4 credentials (default\n"
+            "                      " RC_VOLC_DEFAULT_ACCESS_KEY ", " RC_VOLC_DEFAULT_SECRET_KEY ")\n"
             "\n"
             "options:\n"
             "  --driver URL        instead of PARLEY_DRIVER_URL\n"
@@ -86,19 +92,24 @@ static void rc_help(FILE *f)
             "  --session S         instead of PARLEY_SESSION\n"
             "  --api-key KEY       instead of DASHSCOPE_API_KEY\n"
             "  --secret-id ID      instead of TENCENTCLOUD_SECRET_ID\n"
-            "  --secret-key KEY    instead of TENCENTCLOUD_SECRET_KEY\n"
+            "  --secret-key KEY    instead of TENCENTCLOUD_SECRET_KEY (VOLC_SECRETKEY with a\n"
+            "                      /volc/ URL)\n"
+            "  --access-key AK     instead of VOLC_ACCESSKEY\n"
+            "  --app-id ID         volc: the AppId of the OpenAPI bodies (default\n"
+            "                      " RC_VOLC_DEFAULT_APP_ID ")\n"
             "  --callback-key KEY  instead of TRTC_CALLBACK_KEY\n"
             "  --bug NAME          break one behaviour on purpose (repeatable; --list-bugs)\n"
             "  --list-bugs         print the bug names and what each breaks\n"
             "  --no-action NAME    leave an action out of hello (repeatable)\n"
             "  -v, --verbose       log every frame to stderr\n"
-            "  --self-test         check the TC3 signer and the callback Sign against known\n"
-            "                      vectors, then exit (0: all match)\n"
+            "  --self-test         check the TC3 signer, the callback Sign and the V4 signer\n"
+            "                      against known vectors, then exit (0: all match)\n"
             "  --version           print the version\n"
             "  -h, --help          this text\n"
             "\n"
             "actions:\n");
     rc_actions_list(f);
+    rc_volc_actions_list(f);
     fprintf(f, "\nexit codes: 0 driver channel closed or SIGTERM/SIGINT, 2 bad usage,\n"
                "3 cannot connect to (or lost) the driver channel\n");
 }
@@ -136,6 +147,8 @@ static int rc_parse_args(int argc, char **argv, char *room, size_t roomlen)
         {"secret-key", required_argument, NULL, 'K'},
         {"callback-key", required_argument, NULL, 'C'},
         {"self-test", no_argument, NULL, 'T'},
+        {"access-key", required_argument, NULL, 'A'},
+        {"app-id", required_argument, NULL, 'P'},
         {NULL, 0, NULL, 0},
     };
     const char *no_action[RC_MAX_NO_ACTIONS];
@@ -148,6 +161,8 @@ static int rc_parse_args(int argc, char **argv, char *room, size_t roomlen)
     rc_cfg.secret_id = rc_env("TENCENTCLOUD_SECRET_ID");
     rc_cfg.secret_key = rc_env("TENCENTCLOUD_SECRET_KEY");
     rc_cfg.callback_key = rc_env("TRTC_CALLBACK_KEY");
+    rc_cfg.access_key = rc_env("VOLC_ACCESSKEY");
+    rc_cfg.volc_secret = rc_env("VOLC_SECRETKEY");
     opterr = 0;
     int c, i;
     while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
@@ -167,14 +182,21 @@ static int rc_parse_args(int argc, char **argv, char *room, size_t roomlen)
         case 'I':
             rc_cfg.secret_id = optarg;
             break;
-        case 'K':
-            rc_cfg.secret_key = optarg;
+        case 'K': /* trtc's or volc's, whichever the URL makes this app */
+            rc_cfg.secret_key = rc_cfg.volc_secret = optarg;
+            break;
+        case 'A':
+            rc_cfg.access_key = optarg;
+            break;
+        case 'P':
+            rc_cfg.app_id = optarg;
             break;
         case 'C':
             rc_cfg.callback_key = optarg;
             break;
-        case 'T':
-            return rc_trtc_sign_self_test(stdout) ? 1 : RC_EXIT_OK;
+        case 'T': /* both, always */
+            i = rc_trtc_sign_self_test(stdout);
+            return rc_volc_sign_self_test(stdout) || i ? 1 : RC_EXIT_OK;
         case 'v':
             rc_cfg.verbose = 1;
             break;
@@ -184,7 +206,7 @@ static int rc_parse_args(int argc, char **argv, char *room, size_t roomlen)
                 rc_bugs_list(stderr);
                 return RC_EXIT_USAGE;
             }
-            rc_cfg.bugs |= 1u << i;
+            rc_cfg.bugs |= (uint64_t)1 << i;
             break;
         case 'n': /* looked up once the URL says which app this is */
             if (n_no_action == RC_MAX_NO_ACTIONS)
@@ -221,22 +243,29 @@ static int rc_parse_args(int argc, char **argv, char *room, size_t roomlen)
         rc_cfg.secret_key = RC_DEFAULT_SECRET_KEY;
     if (!rc_cfg.callback_key || !*rc_cfg.callback_key)
         rc_cfg.callback_key = RC_DEFAULT_CALLBACK_KEY;
+    if (!rc_cfg.access_key || !*rc_cfg.access_key)
+        rc_cfg.access_key = RC_VOLC_DEFAULT_ACCESS_KEY;
+    if (!rc_cfg.volc_secret || !*rc_cfg.volc_secret)
+        rc_cfg.volc_secret = RC_VOLC_DEFAULT_SECRET_KEY;
+    if (!rc_cfg.app_id || !*rc_cfg.app_id)
+        rc_cfg.app_id = RC_VOLC_DEFAULT_APP_ID;
     if (rc_cfg.bridge_url) {
         char user[300];
         if (rc_ws_parse_url(rc_cfg.bridge_url, &tls, host, sizeof host, &port, path, sizeof path))
             return rc_usage_error("bad URL '%s' (want ws://host:port/aicall/room?…, "
-                                  "ws://host:port/trtc/room?… or "
+                                  "ws://host:port/trtc/room?…, ws://host:port/volc/room?… or "
                                   "ws://host:port/api-ws/v1/inference)",
                                   rc_cfg.bridge_url);
         rc_cfg.trtc = strncmp(path, "/trtc/", 6) == 0;
-        /* a room bridge URL (aicall, trtc) names our user; the bailian endpoint takes none */
-        if ((strncmp(path, "/aicall/", 8) == 0 || rc_cfg.trtc) &&
+        rc_cfg.volc = strncmp(path, "/volc/", 6) == 0;
+        /* a room bridge URL (aicall, trtc, volc) names our user; the bailian endpoint none */
+        if ((strncmp(path, "/aicall/", 8) == 0 || rc_cfg.trtc || rc_cfg.volc) &&
             (rc_ws_url_param(rc_cfg.bridge_url, "user", user, sizeof user) || strlen(user) > 256))
             return rc_usage_error("the bridge URL '%s' needs user=U (1-256 bytes)",
                                   rc_cfg.bridge_url);
-        if (rc_cfg.trtc &&
+        if ((rc_cfg.trtc || rc_cfg.volc) &&
             (rc_ws_url_param(rc_cfg.bridge_url, "room", user, sizeof user) || strlen(user) > 256))
-            return rc_usage_error("the trtc URL '%s' needs room=R (1-256 bytes)",
+            return rc_usage_error("the trtc or volc URL '%s' needs room=R (1-256 bytes)",
                                   rc_cfg.bridge_url);
         if (!rc_cfg.session && (!rc_ws_url_param(rc_cfg.bridge_url, "room", room, roomlen) ||
                                 !rc_ws_url_param(rc_cfg.bridge_url, "parley_session", room,
@@ -244,10 +273,16 @@ static int rc_parse_args(int argc, char **argv, char *room, size_t roomlen)
             rc_cfg.session = room;
     }
     for (int k = 0; k < n_no_action; k++) {
-        if ((i = rc_action_find(no_action[k])) < 0) {
+        i = rc_cfg.volc ? rc_volc_action_find(no_action[k]) : rc_action_find(no_action[k]);
+        if (i < 0) {
             fprintf(stderr, "refclient: unknown action '%s'%s; the actions are:\n", no_action[k],
-                    rc_cfg.trtc ? " (a trtc URL: only the trtc actions)" : "");
-            rc_actions_list(stderr);
+                    rc_cfg.trtc   ? " (a trtc URL: only the trtc actions)"
+                    : rc_cfg.volc ? " (a volc URL: only the volc actions)"
+                                  : "");
+            if (rc_cfg.volc)
+                rc_volc_actions_list(stderr);
+            else
+                rc_actions_list(stderr);
             return RC_EXIT_USAGE;
         }
         rc_cfg.no_actions |= (uint64_t)1 << i;
@@ -255,10 +290,26 @@ static int rc_parse_args(int argc, char **argv, char *room, size_t roomlen)
     return -1;
 }
 
+/* The volc app's hello: volc and its actions. */
+static cJSON *rc_volc_hello(void)
+{
+    cJSON *h = cJSON_CreateObject();
+    cJSON_AddStringToObject(h, "client", RC_CLIENT_NAME);
+    cJSON_AddStringToObject(h, "version", RC_VERSION);
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(h, "dialects"), cJSON_CreateString("volc"));
+    cJSON_AddItemToObject(h, "actions", rc_volc_actions_hello(rc_cfg.no_actions));
+    if (rc_cfg.session)
+        cJSON_AddStringToObject(h, "session", rc_cfg.session);
+    return h;
+}
+
 /* A trtc app announces trtc alone, with the endpoints of its HTTP server (the business
- * backend: callbacks, custom LLM, custom TTS); the others aicall and bailian. */
+ * backend: callbacks, custom LLM, custom TTS); a volc app volc alone; the others aicall and
+ * bailian. */
 static cJSON *rc_hello(const rc_app *app)
 {
+    if (rc_cfg.volc)
+        return rc_volc_hello();
     cJSON *h = cJSON_CreateObject();
     cJSON_AddStringToObject(h, "client", RC_CLIENT_NAME);
     cJSON_AddStringToObject(h, "version", RC_VERSION);
@@ -327,13 +378,21 @@ int main(int argc, char **argv)
     rc_app app = {rc_aicall_new(net, rc_cfg.bridge_url),
                   rc_bailian_new(net, rc_cfg.bridge_url, rc_cfg.api_key), NULL};
     static const rc_driver_ops driver_ops = {rc_app_drive};
+    static const rc_driver_ops volc_driver_ops = {rc_volc_on_drive};
+    const rc_volc_creds creds = {rc_cfg.access_key, rc_cfg.volc_secret, rc_cfg.app_id};
+    rc_volc *volc = NULL; /* a volc app gets every drive command */
     rc_driver *d = NULL;
     /* a trtc app's HTTP server listens before hello, which names its URLs */
     if (rc_cfg.trtc && !(app.trtc = rc_trtc_new(net, rc_cfg.bridge_url, err, sizeof err))) {
         rc_log("trtc: %s", err);
         rc = RC_EXIT_CONNECT;
-    } else if (!(d = rc_driver_open(net, rc_cfg.driver_url, rc_hello(&app), &driver_ops, &app, err,
-                                    sizeof err))) {
+    } else if (rc_cfg.volc &&
+               !(volc = rc_volc_new(net, rc_cfg.bridge_url, &creds, err, sizeof err))) {
+        rc_log("volc: %s", err);
+        rc = RC_EXIT_CONNECT;
+    } else if (!(d = rc_driver_open(net, rc_cfg.driver_url, rc_hello(&app),
+                                    volc ? &volc_driver_ops : &driver_ops,
+                                    volc ? (void *)volc : (void *)&app, err, sizeof err))) {
         rc_log("driver: %s", err);
         rc = RC_EXIT_CONNECT;
     } else {
@@ -341,6 +400,8 @@ int main(int argc, char **argv)
         rc_bailian_set_driver(app.bailian, d);
         if (app.trtc)
             rc_trtc_set_driver(app.trtc, d);
+        if (volc)
+            rc_volc_set_driver(volc, d);
         rc = rc_run(net, d);
     }
 
@@ -349,6 +410,7 @@ int main(int argc, char **argv)
     rc_aicall_free(app.aicall);
     rc_bailian_free(app.bailian);
     rc_trtc_free(app.trtc);
+    rc_volc_free(volc);
     rc_driver_free(d, rc_signal_got ? 1001 : 1000);
     int64_t deadline = rc_now_us() + RC_DRAIN_US;
     while (rc_net_live(net) && rc_now_us() < deadline)

@@ -41,11 +41,11 @@ expect_exit 3 "an unterminated quote in --client" \
 expect_grep "$TMP/out" 'unterminated' "the quote is named"
 
 # Every --bug flag of the reference client has its expected failures in bugs.tsv (aicall),
-# bailian-bugs.tsv or trtc-bugs.tsv.
+# bailian-bugs.tsv, trtc-bugs.tsv or volc-bugs.tsv.
 for flag in $("$REFCLIENT" --list-bugs | awk '{print $1}'); do
-  if grep -q "^$flag	" tests/data/refclient/bugs.tsv tests/data/refclient/bailian-bugs.tsv tests/data/refclient/trtc-bugs.tsv; then
+  if grep -q "^$flag	" tests/data/refclient/bugs.tsv tests/data/refclient/bailian-bugs.tsv tests/data/refclient/trtc-bugs.tsv tests/data/refclient/volc-bugs.tsv; then
     ok "--bug $flag has its line"; else
-    bad "--bug $flag has no line in tests/data/refclient/bugs.tsv, bailian-bugs.tsv or trtc-bugs.tsv"; fi
+    bad "--bug $flag has no line in tests/data/refclient/bugs.tsv, bailian-bugs.tsv, trtc-bugs.tsv or volc-bugs.tsv"; fi
 done
 
 finish

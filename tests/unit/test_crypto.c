@@ -440,6 +440,179 @@ static void test_sign_tc3(void)
     CU_ASSERT_STRING_EQUAL(d, "2023-11-14");
 }
 
+/* core/pl_sign V4: both volc.md §1.2 vectors through pl_v4_signature / pl_v4_authorization
+ * (headers looked up by name; the query canonicalised from a raw string), and the parser. */
+#define V4_BODY_HASH "534c5b8c38afa98ed91965634c8e9ca5301be86afe5854a3a874a911228c2339"
+#define V4_PY_SIG "eba342765b93e890c3be8a863e5130ed6cca89460da3d296521ce28f2a9fd5d2"
+#define V4_NODE_SIG "9b679efd92dea73389d6a05a40a27b2c1194352e4da33f8a2432531634471fe8"
+
+static const char *const v4_hdrs[] = {"content-type", "application/json",
+                                      "host", "rtc.volcengineapi.com",
+                                      "x-content-sha256", V4_BODY_HASH,
+                                      "x-date", "20250101T000000Z",
+                                      NULL};
+
+static void v4_sig(const char *const *kv, const char *query, const char *signed_headers,
+                   const char *path, char sig[65], int want_rc)
+{
+    sign_hdrs h = {kv};
+    CU_ASSERT_EQUAL(pl_v4_signature("exampleSecretKey", "20250101T000000Z", "cn-north-1", "rtc",
+                                    "POST", path, query, signed_headers, sign_header, &h,
+                                    V4_BODY_HASH, sig),
+                    want_rc);
+}
+
+static void test_sign_v4(void)
+{
+    char sig[65];
+    const char *py = "content-type;host;x-content-sha256;x-date", *node = "host;x-content-sha256;x-date";
+    v4_sig(v4_hdrs, "Action=StopVoiceChat&Version=2024-12-01", py, "/", sig, 0);
+    CU_ASSERT_STRING_EQUAL(sig, V4_PY_SIG);
+    v4_sig(v4_hdrs, "Action=StopVoiceChat&Version=2024-12-01", node, "/", sig, 0);
+    CU_ASSERT_STRING_EQUAL(sig, V4_NODE_SIG);
+    /* The query is canonicalised: any order, percent-encoded unreserved characters, an empty
+     * path is "/", an empty piece is skipped. */
+    v4_sig(v4_hdrs, "Version=2024-12-01&Action=StopVoiceChat", node, "", sig, 0);
+    CU_ASSERT_STRING_EQUAL(sig, V4_NODE_SIG);
+    v4_sig(v4_hdrs, "%56ersion=2024%2d12-01&&Action=Stop%56oiceChat", node, NULL, sig, 0);
+    CU_ASSERT_STRING_EQUAL(sig, V4_NODE_SIG);
+    /* Header values are trimmed (inner runs of whitespace become one space); case is kept. */
+    static const char *const spaced[] = {"host", "  rtc.volcengineapi.com\t",
+                                         "x-content-sha256", V4_BODY_HASH " ",
+                                         "x-date", "20250101T000000Z",
+                                         NULL};
+    v4_sig(spaced, "Action=StopVoiceChat&Version=2024-12-01", node, "/", sig, 0);
+    CU_ASSERT_STRING_EQUAL(sig, V4_NODE_SIG);
+    /* A vector from the real Signer (@volcengine/openapi 1.36.2, tests/node/volc_sdk.mjs
+     * --selftest): an extra signed header whose value has inner runs of spaces. */
+    static const char *const custom[] = {"host", "rtc.volcengineapi.com",
+                                         "x-content-sha256", V4_BODY_HASH,
+                                         "x-custom", " a   b ",
+                                         "x-date", "20250101T000000Z",
+                                         NULL};
+    v4_sig(custom, "Action=StopVoiceChat&Version=2024-12-01", "host;x-content-sha256;x-custom;x-date",
+           "/", sig, 0);
+    CU_ASSERT_STRING_EQUAL(sig, "6c601634292126c9af360a73303389078ff6d47e1ba89954c7dae9b7bbc9572e");
+    static const char *const upper[] = {"host", "RTC.volcengineapi.com", "x-content-sha256",
+                                        V4_BODY_HASH, "x-date", "20250101T000000Z", NULL};
+    v4_sig(upper, "Action=StopVoiceChat&Version=2024-12-01", node, "/", sig, 0);
+    CU_ASSERT_STRING_NOT_EQUAL(sig, V4_NODE_SIG);
+    /* Anything else changes the signature: another query, path, method. */
+    v4_sig(v4_hdrs, "Action=StopVoiceChat&Version=2024-12-02", node, "/", sig, 0);
+    CU_ASSERT_STRING_NOT_EQUAL(sig, V4_NODE_SIG);
+    v4_sig(v4_hdrs, "Action=StopVoiceChat&Version=2024-12-01", node, "/x", sig, 0);
+    CU_ASSERT_STRING_NOT_EQUAL(sig, V4_NODE_SIG);
+    /* A signed header the request lacks, an empty name, no X-Date. */
+    v4_sig(v4_hdrs, "", "host;x-security-token", "/", sig, -1);
+    v4_sig(v4_hdrs, "", "host;;x-date", "/", sig, -1);
+    v4_sig(v4_hdrs, "", "host;", "/", sig, -1);
+    sign_hdrs h = {v4_hdrs};
+    CU_ASSERT_EQUAL(pl_v4_signature("k", "2025", "cn-north-1", "rtc", "POST", "/", "", "host",
+                                    sign_header, &h, V4_BODY_HASH, sig), -1);
+
+    /* The canonical query: sorted by key then value, RFC 3986 (space %20, '+' decoded as a
+     * space, '*' and '!' escaped, '~' kept), keys without '='. Checked against the canonical
+     * form signed step by step with the primitives (volc_sign above). */
+    char want[65];
+    static const char *const node_lines[] = {"host:rtc.volcengineapi.com",
+                                             "x-content-sha256:" V4_BODY_HASH,
+                                             "x-date:20250101T000000Z", NULL};
+    volc_sign(node_lines, node, "a=%20~x&b=%2A%21&b=1&c=&d=x%20y",
+              "{\"AppId\":\"app1\",\"RoomId\":\"room1\",\"TaskId\":\"task1\"}",
+              "20250101T000000Z", "exampleSecretKey", want);
+    v4_sig(v4_hdrs, "a=%20~x&b=%2A%21&b=1&c&d=x+y", node, "/", sig, 0);
+    CU_ASSERT_STRING_EQUAL(sig, want);
+    v4_sig(v4_hdrs, "d=x%20y&c=&b=*!&a=+%7Ex&b=1", node, "/", sig, 0);
+    CU_ASSERT_STRING_EQUAL(sig, want);
+    v4_sig(v4_hdrs, "d=x%20y&c=&b=%2a%21&a=%20~x&b=1", node, "/", sig, 0);
+    CU_ASSERT_STRING_EQUAL(sig, want);
+    v4_sig(v4_hdrs, "d=x%20y&c=&b=%2a%21&a=%20~x&b=2", node, "/", sig, 0);
+    CU_ASSERT_STRING_NOT_EQUAL(sig, want);
+
+    /* The client builder: both header sets, the parser reads them back. */
+    char *a = pl_v4_authorization("AKLTexampleAK", "exampleSecretKey", "cn-north-1", "rtc",
+                                  "20250101T000000Z", "POST", "/",
+                                  "Action=StopVoiceChat&Version=2024-12-01", py, sign_header, &h,
+                                  V4_BODY_HASH);
+    CU_ASSERT_STRING_EQUAL(a, "HMAC-SHA256 Credential=AKLTexampleAK/20250101/cn-north-1/rtc/request, "
+                              "SignedHeaders=content-type;host;x-content-sha256;x-date, "
+                              "Signature=" V4_PY_SIG);
+    char err[160];
+    pl_v4_auth au;
+    CU_ASSERT_EQUAL(pl_v4_parse(a, &au, err, sizeof err), 0);
+    CU_ASSERT_STRING_EQUAL(au.ak, "AKLTexampleAK");
+    CU_ASSERT_STRING_EQUAL(au.date, "20250101");
+    CU_ASSERT_STRING_EQUAL(au.region, "cn-north-1");
+    CU_ASSERT_STRING_EQUAL(au.service, "rtc");
+    CU_ASSERT_STRING_EQUAL(au.terminator, "request");
+    CU_ASSERT_STRING_EQUAL(au.signed_headers, py);
+    CU_ASSERT_STRING_EQUAL(au.signed_queries, "");
+    CU_ASSERT_STRING_EQUAL(au.signature, V4_PY_SIG);
+    free(a);
+    a = pl_v4_authorization("AKLTexampleAK", "exampleSecretKey", "cn-north-1", "rtc",
+                            "20250101T000000Z", "POST", "/", "Version=2024-12-01&Action=StopVoiceChat",
+                            node, sign_header, &h, V4_BODY_HASH);
+    CU_ASSERT_PTR_NOT_NULL(strstr(a, "Signature=" V4_NODE_SIG));
+    free(a);
+    CU_ASSERT_PTR_NULL(pl_v4_authorization("AK", "SK", "cn-north-1", "rtc", "20250101T000000Z",
+                                           "POST", "/", "", "host;x-security-token", sign_header,
+                                           &h, V4_BODY_HASH));
+
+    /* The Node form with SignedQueries, parts in another order, extra spaces. */
+    CU_ASSERT_EQUAL(pl_v4_parse("HMAC-SHA256 Credential=AKLTexampleAK/20250101/cn-north-1/rtc/request, "
+                                "SignedHeaders=host;x-content-sha256;x-date, SignedQueries=Action;Version, "
+                                "Signature=" V4_NODE_SIG, &au, err, sizeof err), 0);
+    CU_ASSERT_STRING_EQUAL(au.signed_headers, node);
+    CU_ASSERT_STRING_EQUAL(au.signed_queries, "Action;Version");
+    CU_ASSERT_STRING_EQUAL(au.signature, V4_NODE_SIG);
+    CU_ASSERT_EQUAL(pl_v4_parse("HMAC-SHA256  Signature=" V4_NODE_SIG " ,SignedHeaders=host,"
+                                "Credential=AK/20250101/ap-southeast-1/other/req  ", &au, err, sizeof err), 0);
+    CU_ASSERT_STRING_EQUAL(au.ak, "AK");
+    CU_ASSERT_STRING_EQUAL(au.region, "ap-southeast-1");
+    CU_ASSERT_STRING_EQUAL(au.service, "other"); /* the verifier judges the scope */
+    CU_ASSERT_STRING_EQUAL(au.terminator, "req");
+    CU_ASSERT_STRING_EQUAL(au.signed_headers, "host");
+
+    /* Malformed: each names what is wrong. */
+    static const char *const bad[][2] = {
+        {"", "HMAC-SHA256"},
+        {"TC3-HMAC-SHA256 Credential=a/b/c/tc3_request, SignedHeaders=host, Signature=00", "HMAC-SHA256"},
+        {"HMAC-SHA256Credential=AK/20250101/cn-north-1/rtc/request", "HMAC-SHA256"},
+        {"HMAC-SHA256 ", "no Credential"},
+        {"HMAC-SHA256 Credential=AK/20250101/cn-north-1/rtc, SignedHeaders=host, Signature=" V4_NODE_SIG, "Credential"},
+        {"HMAC-SHA256 Credential=AK/20250101/cn-north-1/rtc/request/x, SignedHeaders=host, Signature=" V4_NODE_SIG, "Credential"},
+        {"HMAC-SHA256 Credential=AK//cn-north-1/rtc/request, SignedHeaders=host, Signature=" V4_NODE_SIG, "Credential"},
+        {"HMAC-SHA256 Credential=AK/202501010/cn-north-1/rtc/request, SignedHeaders=host, Signature=" V4_NODE_SIG, "Credential"},
+        {"HMAC-SHA256 Credential=AK/20250101/cn-north-1/rtc/request, Signature=" V4_NODE_SIG, "no SignedHeaders"},
+        {"HMAC-SHA256 Credential=AK/20250101/cn-north-1/rtc/request, SignedHeaders=, Signature=" V4_NODE_SIG, "SignedHeaders"},
+        {"HMAC-SHA256 Credential=AK/20250101/cn-north-1/rtc/request, SignedHeaders=host", "no Signature"},
+        {"HMAC-SHA256 Credential=AK/20250101/cn-north-1/rtc/request, SignedHeaders=host, Signature=abc", "64 hex"},
+        {"HMAC-SHA256 Credential=AK/20250101/cn-north-1/rtc/request, SignedHeaders=host, Signature="
+         "9b679efd92dea73389d6a05a40a27b2c1194352e4da33f8a2432531634471fz8", "64 hex"},
+        {"HMAC-SHA256 Credential=AK/20250101/cn-north-1/rtc/request, SignedHeaders=host, Signature=" V4_NODE_SIG "0", "64 hex"},
+        {"HMAC-SHA256 Credential=AK/20250101/cn-north-1/rtc/request, SignedHeaders=host, Signature=" V4_NODE_SIG ",", "Name=Value"},
+        {"HMAC-SHA256 Credential=AK/20250101/cn-north-1/rtc/request SignedHeaders=host, Signature=" V4_NODE_SIG, "commas"},
+        {"HMAC-SHA256 Credential=AK/20250101/cn-north-1/rtc/request, Foo=bar, SignedHeaders=host, Signature=" V4_NODE_SIG, "unknown part \"Foo\""},
+        {"HMAC-SHA256 Credential=AK/20250101/cn-north-1/rtc/request, SignedHeaders=host, SignedHeaders=host, Signature=" V4_NODE_SIG, "twice"},
+        {"HMAC-SHA256 Credential=AK/20250101/cn-north-1/rtc/request, SignedHeaders, Signature=" V4_NODE_SIG, "Name=Value"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err[0] = '\0';
+        int rc = pl_v4_parse(bad[i][0], &au, err, sizeof err);
+        if (rc != -1 || !strstr(err, bad[i][1]))
+            fprintf(stderr, "pl_v4_parse [%s]: rc %d, err [%s], want [%s]\n", bad[i][0], rc, err, bad[i][1]);
+        CU_ASSERT_EQUAL(rc, -1);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err, bad[i][1]));
+    }
+    CU_ASSERT_EQUAL(pl_v4_parse(NULL, &au, err, sizeof err), -1);
+
+    char xd[17];
+    pl_sign_x_date(1735689600, xd);
+    CU_ASSERT_STRING_EQUAL(xd, "20250101T000000Z");
+    pl_sign_x_date(1700000000, xd);
+    CU_ASSERT_STRING_EQUAL(xd, "20231114T221320Z");
+}
+
 static void test_sign_trtc_callback(void)
 {
     const char *body = "{\"EventGroupId\":9,\"EventType\":901,\"CallbackTs\":1687770730166,"
@@ -465,6 +638,7 @@ int main(void)
         {"TC3-HMAC-SHA256 vector 2 (trtc, both SignedHeaders)", test_tc3_vector2},
         {"Volcengine V4 (Python and Node header sets)", test_volc_v4},
         {"pl_sign TC3 verify/sign/parse", test_sign_tc3},
+        {"pl_sign V4 verify/sign/parse (volc.md §1.2 vectors)", test_sign_v4},
         {"pl_sign trtc callback Sign", test_sign_trtc_callback},
         {NULL, NULL},
     };

@@ -35,11 +35,10 @@
 #include "core/pl_sign.h"
 #include "mock/dialects/trtc_int.h"
 #include "mock/dialects/trtc_upstream.h"
-#include "mock/pl_catalog.h"
+#include "mock/pl_cloud.h"
 #include "mock/pl_driver.h"
 #include "mock/pl_http_client.h"
 #include "mock/pl_server.h"
-#include "schemas/pl_schema.h"
 
 #define MS_US(ms) ((int64_t)(ms)*1000)
 #define TRTC_VERSION "2019-07-22"
@@ -159,15 +158,7 @@ static void judge(trtc_cloud *c, const char *room, pl_dir dir, const char *kind,
         pl_session_judge_json(ts->s, dir, kind, msg, raw, len);
         return;
     }
-    cJSON *rec = cJSON_CreateObject();
-    cJSON_AddStringToObject(rec, "ev", "cloud");
-    cJSON_AddStringToObject(rec, "dialect", TRTC_DIALECT);
-    cJSON_AddStringToObject(rec, "dir", pl_dir_name(dir));
-    cJSON_AddStringToObject(rec, "kind", kind);
-    if (room)
-        cJSON_AddStringToObject(rec, "room", room);
-    cJSON_AddItemToObject(rec, "msg", msg ? cJSON_Duplicate(msg, 1) : cJSON_CreateNull());
-    pl_server_trace_record(c->srv, rec);
+    pl_cloud_trace_exchange(c->srv, TRTC_DIALECT, dir, kind, room, msg);
 }
 
 static void finding_at(trtc_cloud *c, const char *room, const char *rule, pl_level level,
@@ -198,14 +189,9 @@ static void finding_at(trtc_cloud *c, const char *room, const char *rule, pl_lev
         pl_session_findingf(ts->s, rule, level, source, "%s", msg);
         return;
     }
-    pl_warn("trtc: %s: %s", rule, msg);
-    cJSON *rec = cJSON_CreateObject();
-    cJSON_AddStringToObject(rec, "ev", "finding");
-    cJSON_AddStringToObject(rec, "dialect", TRTC_DIALECT);
-    cJSON_AddStringToObject(rec, "rule", rule);
-    cJSON_AddStringToObject(rec, "level", level == PL_LEVEL_MUST ? "must" : "should");
-    cJSON_AddStringToObject(rec, "message", msg);
-    pl_server_trace_record(c->srv, rec);
+    pl_finding f = {.rule = rule, .level = level, .source = source};
+    snprintf(f.message, sizeof f.message, "%s", msg);
+    pl_cloud_trace_finding(c->srv, TRTC_DIALECT, &f);
 }
 
 typedef struct {
@@ -1133,7 +1119,6 @@ typedef struct {
     char action[64];
     char room[128]; /* where the exchange is judged ("" when unknown) */
     cJSON *body;
-    int host_without_port; /* sig_header: the Host value without ":port" */
 } api_call;
 
 /* The vendor's error answer (§1.4): HTTP 200, Response.Error {Code, Message}. */
@@ -1165,22 +1150,7 @@ static cJSON *api_ok(api_call *a, cJSON **resp)
 
 static int header(const api_call *a, const char *name, char *out, size_t n)
 {
-    int l = a->req->header(a->req->impl, name, out, n);
-    if (l < 0)
-        out[0] = '\0';
-    return l;
-}
-
-static int sig_header(const void *impl, const char *name, char *out, size_t n)
-{
-    const api_call *a = impl;
-    int l = header(a, name, out, n);
-    char *colon = a->host_without_port && !strcmp(name, "host") ? strrchr(out, ':') : NULL;
-    if (colon && !strchr(colon, ']')) {
-        *colon = '\0';
-        l = (int)(colon - out);
-    }
-    return l;
+    return pl_cloud_header(a->req, name, out, n);
 }
 
 /* The secret key of a SecretId from the profile's credentials (default: the built-in pair). */
@@ -1251,9 +1221,10 @@ static cJSON *api_auth(api_call *a)
             header(a, "x-tc-content-sha256", unsigned_payload, sizeof unsigned_payload) > 0 &&
             !strcmp(unsigned_payload, "UNSIGNED-PAYLOAD");
         int rc = -1, ok = 0;
-        for (a->host_without_port = 0; a->host_without_port < 2 && !ok; a->host_without_port++) {
+        pl_cloud_sig sg = {a->req, 0};
+        for (; sg.host_without_port < 2 && !ok; sg.host_without_port++) {
             rc = pl_tc3_signature(key, au.service, au.date, ts, a->req->method, a->req->query,
-                                  au.signed_headers, sig_header, a,
+                                  au.signed_headers, pl_cloud_sig_header, &sg,
                                   unsign ? "UNSIGNED-PAYLOAD" : a->req->body,
                                   unsign ? 16 : a->req->body_len, sig, err, sizeof err);
             ok = !rc && pl_crypto_equal(sig, 64, au.signature, strlen(au.signature));
@@ -1279,41 +1250,25 @@ static cJSON *api_auth(api_call *a)
 /* The body against schemas/trtc/<kind>.json, answered the way the API gateway words it. */
 static cJSON *api_schema(api_call *a, const char *kind, const cJSON *v, const char *prefix)
 {
-    pl_catalog *cat = pl_server_catalog(a->c->srv);
-    const cJSON *schema = cat ? pl_catalog_schema(cat, kind) : NULL;
-    if (!schema)
+    pl_cloud_param e;
+    if (!pl_cloud_schema_error(a->c->srv, kind, v, prefix, &e))
         return NULL;
-    pl_schema_errors errs = PL_SCHEMA_ERRORS_INIT;
-    cJSON *r = NULL;
-    if (pl_schema_validate(pl_catalog_schemas(cat), schema, v, &errs) != 1 && errs.n) {
-        const pl_schema_error *e = &errs.v[0];
-        char param[256];
-        snprintf(param, sizeof param, "%s%s", prefix, e->instance_path);
-        for (char *p = param; *p; p++)
-            if (*p == '/')
-                *p = '.';
-        const char *pp = param[0] == '.' ? param + 1 : param;
-        char *what = pl_schema_error_format(e);
-        const char *q = strchr(e->message ? e->message : "", '"');
-        if (!strcmp(e->keyword, "required") && q && strchr(q + 1, '"'))
-            r = api_error(a, "MissingParameter",
-                          "The request is missing a required parameter `%s%s%.*s`.", pp,
-                          pp[0] ? "." : "", (int)(strchr(q + 1, '"') - q - 1), q + 1);
-        else if (!strcmp(e->keyword, "required"))
-            r = api_error(a, "MissingParameter", "The request is missing a required parameter: %s",
-                          what);
-        else if (!strcmp(e->keyword, "additionalProperties"))
-            r = api_error(a, "UnknownParameter", "The parameter is not recognized: %s", what);
-        else if (!strcmp(e->keyword, "type"))
-            r = api_error(a, "InvalidParameter", "The value type of parameter `%s` is wrong: %s",
-                          pp, what);
-        else
-            r = api_error(a, "InvalidParameterValue", "The value of parameter `%s` is invalid: %s",
-                          pp, what);
-        free(what);
-    }
-    pl_schema_errors_free(&errs);
-    free(errs.v);
+    cJSON *r;
+    if (e.missing && e.param[0])
+        r = api_error(a, "MissingParameter", "The request is missing a required parameter `%s`.",
+                      e.param);
+    else if (e.missing)
+        r = api_error(a, "MissingParameter", "The request is missing a required parameter: %s",
+                      e.what);
+    else if (e.keyword_additional)
+        r = api_error(a, "UnknownParameter", "The parameter is not recognized: %s", e.what);
+    else if (e.keyword_type)
+        r = api_error(a, "InvalidParameter", "The value type of parameter `%s` is wrong: %s",
+                      e.param, e.what);
+    else
+        r = api_error(a, "InvalidParameterValue", "The value of parameter `%s` is invalid: %s",
+                      e.param, e.what);
+    pl_cloud_param_free(&e);
     return r;
 }
 

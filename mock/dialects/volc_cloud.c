@@ -34,10 +34,9 @@
 #include "core/pl_log.h"
 #include "core/pl_sign.h"
 #include "mock/dialects/volc_int.h"
-#include "mock/pl_catalog.h"
+#include "mock/pl_cloud.h"
 #include "mock/pl_http_client.h"
 #include "mock/pl_server.h"
-#include "schemas/pl_schema.h"
 
 #define MS_US(ms) ((int64_t)(ms)*1000)
 
@@ -137,15 +136,7 @@ static void judge(volc_cloud *c, const char *room, pl_dir dir, const char *kind,
         pl_session_judge_json(vs->s, dir, kind, msg, raw, len);
         return;
     }
-    cJSON *rec = cJSON_CreateObject();
-    cJSON_AddStringToObject(rec, "ev", "cloud");
-    cJSON_AddStringToObject(rec, "dialect", VOLC_DIALECT);
-    cJSON_AddStringToObject(rec, "dir", pl_dir_name(dir));
-    cJSON_AddStringToObject(rec, "kind", kind);
-    if (room && room[0])
-        cJSON_AddStringToObject(rec, "room", room);
-    cJSON_AddItemToObject(rec, "msg", msg ? cJSON_Duplicate(msg, 1) : cJSON_CreateNull());
-    pl_server_trace_record(c->srv, rec);
+    pl_cloud_trace_exchange(c->srv, VOLC_DIALECT, dir, kind, room, msg);
 }
 
 /* A finding of the cloud: level and source from the rules catalog (volc_rules.c). */
@@ -156,14 +147,7 @@ static void emit_to(volc_cloud *c, const char *room, const pl_finding *f)
         pl_session_finding(vs->s, f);
         return;
     }
-    pl_warn("volc: %s: %s", f->rule, f->message);
-    cJSON *rec = cJSON_CreateObject();
-    cJSON_AddStringToObject(rec, "ev", "finding");
-    cJSON_AddStringToObject(rec, "dialect", VOLC_DIALECT);
-    cJSON_AddStringToObject(rec, "rule", f->rule);
-    cJSON_AddStringToObject(rec, "level", f->level == PL_LEVEL_MUST ? "must" : "should");
-    cJSON_AddStringToObject(rec, "message", f->message);
-    pl_server_trace_record(c->srv, rec);
+    pl_cloud_trace_finding(c->srv, VOLC_DIALECT, f);
 }
 
 static void findingf(volc_cloud *c, const char *room, const char *rule, const char *fmt, ...)
@@ -785,7 +769,6 @@ typedef struct {
     char room[128]; /* where the exchange is judged ("" when unknown) */
     cJSON *body;
     int status;
-    int host_without_port; /* sig_header: the Host value without ":port" */
 } api_call;
 
 static const char *const api_versions[] = {"2024-06-01", "2024-12-01", "2025-06-01", NULL};
@@ -849,22 +832,7 @@ static cJSON *api_error(api_call *a, int http, const char *code, int code_n, con
 
 static int header(const api_call *a, const char *name, char *out, size_t n)
 {
-    int l = a->req->header(a->req->impl, name, out, n);
-    if (l < 0)
-        out[0] = '\0';
-    return l;
-}
-
-static int sig_header(const void *impl, const char *name, char *out, size_t n)
-{
-    const api_call *a = impl;
-    int l = header(a, name, out, n);
-    char *colon = a->host_without_port && !strcmp(name, "host") ? strrchr(out, ':') : NULL;
-    if (colon && !strchr(colon, ']')) {
-        *colon = '\0';
-        l = (int)(colon - out);
-    }
-    return l;
+    return pl_cloud_header(a->req, name, out, n);
 }
 
 /* The secret of an access key from the profile's credentials (default: the built-in pair). */
@@ -917,9 +885,11 @@ static const char *api_signature_check(api_call *a, const pl_v4_auth *au, const 
         return "X-Content-Sha256 is not the SHA-256 of the body as received";
     char sig[65];
     int ok = 0;
-    for (a->host_without_port = 0; a->host_without_port < 2 && !ok; a->host_without_port++) {
+    pl_cloud_sig sg = {a->req, 0};
+    for (; sg.host_without_port < 2 && !ok; sg.host_without_port++) {
         if (pl_v4_signature(key, x_date, au->region, au->service, a->req->method, a->req->path,
-                            a->req->query, au->signed_headers, sig_header, a, body_hex, sig))
+                            a->req->query, au->signed_headers, pl_cloud_sig_header, &sg,
+                            body_hex, sig))
             return "a header named in SignedHeaders is not in the request";
         ok = pl_crypto_equal(sig, 64, au->signature, strlen(au->signature));
     }
@@ -1033,34 +1003,17 @@ static void canon_keys(api_call *a, cJSON *o, int depth, const char *path)
 /* The body against schemas/volc/<kind>.json, answered the way the gateway words it. */
 static cJSON *api_schema(api_call *a, const char *kind)
 {
-    pl_catalog *cat = pl_server_catalog(a->c->srv);
-    const cJSON *schema = cat ? pl_catalog_schema(cat, kind) : NULL;
-    if (!schema)
+    pl_cloud_param e;
+    if (!pl_cloud_schema_error(a->c->srv, kind, a->body, "", &e))
         return NULL;
-    pl_schema_errors errs = PL_SCHEMA_ERRORS_INIT;
-    cJSON *r = NULL;
-    if (pl_schema_validate(pl_catalog_schemas(cat), schema, a->body, &errs) != 1 && errs.n) {
-        const pl_schema_error *e = &errs.v[0];
-        char param[256];
-        snprintf(param, sizeof param, "%s", e->instance_path);
-        for (char *p = param; *p; p++)
-            if (*p == '/')
-                *p = '.';
-        const char *pp = param[0] == '.' ? param + 1 : param;
-        char *what = pl_schema_error_format(e);
-        const char *q = strchr(e->message ? e->message : "", '"');
-        if (!strcmp(e->keyword, "required") && q && strchr(q + 1, '"'))
-            r = api_error(a, 400, "MissingParameter", 100002,
-                          "The request is missing %s%s%.*s parameter.", pp, pp[0] ? "." : "",
-                          (int)(strchr(q + 1, '"') - q - 1), q + 1);
-        else
-            r = api_error(a, 400, "InvalidParameter", 100001, "The parameter %s is invalid: %s",
-                          pp[0] ? pp : "(body)", what);
-        findingf(a->c, a->room, "volc.api.params", "%s: %s", a->action, what);
-        free(what);
-    }
-    pl_schema_errors_free(&errs);
-    free(errs.v);
+    cJSON *r = e.missing && e.param[0]
+                   ? api_error(a, 400, "MissingParameter", 100002,
+                               "The request is missing %s parameter.", e.param)
+                   : api_error(a, 400, "InvalidParameter", 100001,
+                               "The parameter %s is invalid: %s", e.param[0] ? e.param : "(body)",
+                               e.what);
+    findingf(a->c, a->room, "volc.api.params", "%s: %s", a->action, e.what);
+    pl_cloud_param_free(&e);
     return r;
 }
 

@@ -44,7 +44,7 @@ for line in open(sys.argv[1]):
 print(good, bad, " ".join(sorted(magics)))
 PY
 read -r good badn magics <"$TMP/tlv"
-[[ ${good:-0} -ge 100 && ${badn:-1} -eq 0 ]] && ok "$good room messages are well-formed TLVs ($magics)" ||
+[[ ${good:-0} -ge 50 && ${badn:-1} -eq 0 ]] && ok "$good room messages are well-formed TLVs ($magics)" ||
   bad "TLVs on the wire: $good good, $badn bad"
 for m in subv conv tool func ctrl; do
   [[ " $magics " == *" $m "* ]] && ok "the suite exchanged $m messages" || bad "no $m message in the suite"

@@ -284,7 +284,8 @@ static void rc_volc_user_left(rc_volc *v, const cJSON *frame)
 {
     int bot = rc_volc_is_bot(v, frame);
     if (bot && v->bot_enabled) {
-        rc_log("volc: the bot %s left (%s): its task is over", v->bot, rc_volc_str(frame, "reason"));
+        rc_log("volc: the bot %s left (%s): its task is over", v->bot,
+               rc_volc_str(frame, "reason"));
         v->bot_enabled = 0;
     }
     if (bot)

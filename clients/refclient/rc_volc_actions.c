@@ -191,8 +191,8 @@ static rc_va_status act_update_voice_chat(rc_va_cmd *c)
     const char *version = arg_version(c);
     if (c->a.bad)
         return RC_VA_FAIL;
-    return called(rc_volc_api_update(c->v, c->id, task, version, command, message, mode,
-                                     c->a.error, sizeof c->a.error));
+    return called(rc_volc_api_update(c->v, c->id, task, version, command, message, mode, c->a.error,
+                                     sizeof c->a.error));
 }
 
 /* ---- the table ---------------------------------------------------------------------- */

@@ -40,7 +40,7 @@ typedef struct rc_volc_job {
     rc_volc_kind kind;
     char action[24], version[16];
     char task[RC_VOLC_ID_MAX]; /* STOP: the task it stops */
-    int64_t cmd; /* the drive command to answer, or 0 */
+    int64_t cmd;               /* the drive command to answer, or 0 */
     rc_volc_after after;
     rc_volc_start_args *start; /* START, or AFTER_START: the Start (owned) */
     /* the request */
@@ -177,8 +177,8 @@ static void rc_volc_job_done(rc_volc_job *j, const char *error)
     const cJSON *meta = cJSON_GetObjectItemCaseSensitive(doc, "ResponseMetadata");
     char why[300];
     rc_volc_outcome(j, error, meta, why, sizeof why);
-    rc_debug("volc < %s %d %.*s", j->action, j->status, (int)(j->resp_len > 500 ? 500 : j->resp_len),
-             j->resp ? j->resp : "");
+    rc_debug("volc < %s %d %.*s", j->action, j->status,
+             (int)(j->resp_len > 500 ? 500 : j->resp_len), j->resp ? j->resp : "");
     if (j->after != RC_VOLC_AFTER_NONE) { /* a Stop of the current task */
         if (!why[0])
             v->bot_enabled = 0;
@@ -432,7 +432,8 @@ static void rc_volc_add_tools(cJSON *llm)
     cJSON *loc = cJSON_AddObjectToObject(cJSON_AddObjectToObject(params, "properties"), "location");
     cJSON_AddStringToObject(loc, "type", "string");
     cJSON_AddStringToObject(loc, "description", "The city, e.g. Beijing");
-    cJSON_AddItemToObject(params, "required", cJSON_CreateStringArray((const char *[]){"location"}, 1));
+    cJSON_AddItemToObject(params, "required",
+                          cJSON_CreateStringArray((const char *[]){"location"}, 1));
 }
 
 /* Config of 2024-12-01 / 2025-06-01: the demo's Custom.json, smaller. */
@@ -481,7 +482,8 @@ static cJSON *rc_volc_config(const rc_volc_start_args *a)
 static cJSON *rc_volc_agent_config(const rc_volc *v, const rc_volc_start_args *a)
 {
     cJSON *ag = cJSON_CreateObject();
-    cJSON_AddItemToObject(ag, "TargetUserId", cJSON_CreateStringArray((const char *[]){v->user}, 1));
+    cJSON_AddItemToObject(ag, "TargetUserId",
+                          cJSON_CreateStringArray((const char *[]){v->user}, 1));
     if (a->welcome[0])
         cJSON_AddStringToObject(ag, "WelcomeMessage", a->welcome);
     cJSON_AddStringToObject(ag, "UserId", a->bot_id);

@@ -18,12 +18,12 @@
 
 #define RC_VOLC_REGION "cn-north-1"
 #define RC_VOLC_SERVICE "rtc"
-#define RC_VOLC_VERSION "2024-12-01"        /* the default API version */
-#define RC_VOLC_LEGACY "2024-06-01"         /* the seed's generation (§1.5) */
+#define RC_VOLC_VERSION "2024-12-01"          /* the default API version */
+#define RC_VOLC_LEGACY "2024-06-01"           /* the seed's generation (§1.5) */
 #define RC_VOLC_BUSINESS_ID "parley_business" /* legacy bodies carry one */
-#define RC_VOLC_ID_MAX 257                  /* room, user, bot and task ids */
-#define RC_VOLC_TEXT_MAX 2048               /* welcome, URLs, signature */
-#define RC_VOLC_MAX_BODY (1024 * 1024)      /* answers */
+#define RC_VOLC_ID_MAX 257                    /* room, user, bot and task ids */
+#define RC_VOLC_TEXT_MAX 2048                 /* welcome, URLs, signature */
+#define RC_VOLC_MAX_BODY (1024 * 1024)        /* answers */
 #define RC_VOLC_LEAVE_WAIT_US 500000 /* leaveRoom: the longest wait for the bot's user_left */
 #define RC_VOLC_WEATHER "get_current_weather"
 #define RC_VOLC_WEATHER_ANSWER "Sunny, 20 degrees."
@@ -58,14 +58,14 @@ struct rc_volc {
 
     /* the OpenAPI: PARLEY_URL's origin */
     int tls, port;
-    char host[256];     /* to connect to */
-    char host_hdr[300]; /* the Host header (and what is signed): host[:port] */
+    char host[256];       /* to connect to */
+    char host_hdr[300];   /* the Host header (and what is signed): host[:port] */
     struct lws_vhost *vh; /* a client-only vhost listing RC_VOLC_API_PROTOCOL */
 
     /* the room */
     rc_bridge *bridge;
-    int joined;        /* `joined` came, no leave since */
-    int64_t join_cmd;  /* joinRoom, answered at `joined` */
+    int joined;         /* `joined` came, no leave since */
+    int64_t join_cmd;   /* joinRoom, answered at `joined` */
     int leave_reported; /* onLeaveRoom went out for this join */
     int bot_in_room;    /* the bot's user_joined came, its user_left not yet */
     /* leaveRoom after a good Stop waits for the bot's user_left (at most RC_VOLC_LEAVE_WAIT_US):
@@ -107,9 +107,9 @@ const char *rc_volc_send_func(rc_volc *v, const char *to, const char *id, const 
 
 /* ---- rc_volc_tlv.c ---- */
 typedef struct {
-    char magic[5];         /* the 4 bytes as a string (a NUL cuts it short) */
-    uint32_t length;       /* what the header says */
-    const char *value;     /* the bytes after the header, at most length of them */
+    char magic[5];     /* the 4 bytes as a string (a NUL cuts it short) */
+    uint32_t length;   /* what the header says */
+    const char *value; /* the bytes after the header, at most length of them */
     size_t value_len;
 } rc_volc_tlv;
 /* magic + big-endian (len + length_delta) + value: a new buffer of 8 + len bytes. */

@@ -213,8 +213,8 @@ static int rc_v4_request_hash(const rc_v4_request *r, const char *body_hash, cha
     if (rc_v4_headers(r, body_hash, list, listlen, block, sizeof block))
         return -1;
     char *query = rc_v4_canonical_query(r->query);
-    size_t cap = strlen(r->method) + strlen(r->path) + strlen(query) + strlen(block) +
-                 strlen(list) + 80;
+    size_t cap =
+        strlen(r->method) + strlen(r->path) + strlen(query) + strlen(block) + strlen(list) + 80;
     char *canon = rc_xmalloc(cap);
     int n = snprintf(canon, cap, "%s\n%s\n%s\n%s\n%s\n%s", r->method, r->path, query, block, list,
                      body_hash);
@@ -259,8 +259,9 @@ int rc_v4_authorization(const rc_v4_request *r, char *out, size_t outlen, char s
         return -1;
     if (signature)
         memcpy(signature, sig, 65);
-    n = snprintf(out, outlen, "HMAC-SHA256 Credential=%s/%s/%s/%s/request, SignedHeaders=%s%s, "
-                              "Signature=%s",
+    n = snprintf(out, outlen,
+                 "HMAC-SHA256 Credential=%s/%s/%s/%s/request, SignedHeaders=%s%s, "
+                 "Signature=%s",
                  r->access_key, date, r->region, r->service, list,
                  r->signed_queries ? ", SignedQueries=Action;Version" : "", sig);
     return n < 0 || (size_t)n >= outlen ? -1 : 0;
@@ -299,11 +300,11 @@ int rc_volc_sign_self_test(FILE *out)
                           "534c5b8c38afa98ed91965634c8e9ca5301be86afe5854a3a874a911228c2339");
     fails += rc_v4_vector(out, "v4 python headers content-type;host;x-content-sha256;x-date", sig,
                           "eba342765b93e890c3be8a863e5130ed6cca89460da3d296521ce28f2a9fd5d2");
-    fails += rc_v4_vector(
-        out, "v4 python authorization", auth,
-        "HMAC-SHA256 Credential=AKLTexampleAK/20250101/cn-north-1/rtc/request, "
-        "SignedHeaders=content-type;host;x-content-sha256;x-date, "
-        "Signature=eba342765b93e890c3be8a863e5130ed6cca89460da3d296521ce28f2a9fd5d2");
+    fails +=
+        rc_v4_vector(out, "v4 python authorization", auth,
+                     "HMAC-SHA256 Credential=AKLTexampleAK/20250101/cn-north-1/rtc/request, "
+                     "SignedHeaders=content-type;host;x-content-sha256;x-date, "
+                     "Signature=eba342765b93e890c3be8a863e5130ed6cca89460da3d296521ce28f2a9fd5d2");
 
     r.signed_headers = "x-date;host;x-content-sha256"; /* any order: signed sorted */
     r.signed_queries = 1;
@@ -312,11 +313,11 @@ int rc_volc_sign_self_test(FILE *out)
         fails++;
     fails += rc_v4_vector(out, "v4 node headers host;x-content-sha256;x-date", sig,
                           "9b679efd92dea73389d6a05a40a27b2c1194352e4da33f8a2432531634471fe8");
-    fails += rc_v4_vector(
-        out, "v4 node authorization (SignedQueries)", auth,
-        "HMAC-SHA256 Credential=AKLTexampleAK/20250101/cn-north-1/rtc/request, "
-        "SignedHeaders=host;x-content-sha256;x-date, SignedQueries=Action;Version, "
-        "Signature=9b679efd92dea73389d6a05a40a27b2c1194352e4da33f8a2432531634471fe8");
+    fails +=
+        rc_v4_vector(out, "v4 node authorization (SignedQueries)", auth,
+                     "HMAC-SHA256 Credential=AKLTexampleAK/20250101/cn-north-1/rtc/request, "
+                     "SignedHeaders=host;x-content-sha256;x-date, SignedQueries=Action;Version, "
+                     "Signature=9b679efd92dea73389d6a05a40a27b2c1194352e4da33f8a2432531634471fe8");
 
     /* self-computed: a query that needs re-encoding ("+" and "%2F" in, "%20" and "%2F" out) */
     r.signed_headers = RC_V4_HEADERS_PYTHON;

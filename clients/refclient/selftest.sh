@@ -612,6 +612,176 @@ for bug in wrong-cmd-id:sendText:trtc.custom.cmd_id custom-over-1k:sendText:trtc
   fi
 done
 
+# ---- volc: the room (binary TLV messages), the backend's V4-signed OpenAPI calls ----------
+
+# The volc cases need parley's volc dialect (mock/dialects/volc.c): without it they are
+# skipped, with a note (the refclient's own V4 vectors are checked under "command line").
+VOLC_MOCK=0
+if start_mock; then
+  grep -q 'volc *room bridge' "$TMP/mock.out" && VOLC_MOCK=1
+  stop_mock
+fi
+[[ $VOLC_MOCK -eq 1 ]] || echo "skip volc cases: this parley has no volc dialect"
+
+# volc_wait SESSION PYEXPR DESC — until PYEXPR holds over the session's journal, at most 6 s:
+# s = the bot's conv Stage.Code values in order, tlv = [(dir, magic, header length, value
+# bytes, value)] of every room message, said(text) = the bot or user said text (a definite
+# subv), kinds = c2a message kinds, cbs = callbacks, ops = room ops.
+volc_wait() {
+  local j
+  for _ in $(seq 120); do
+    j=$(api GET "/sessions/$1/journal")
+    python3 -c '
+import base64, json, struct, sys
+r = json.loads(sys.argv[1])["records"]
+tlv = []
+for x in r:
+    if x["ev"] == "msg" and "b64" in x:
+        b = base64.b64decode(x["b64"])
+        try: v = json.loads(b[8:])
+        except ValueError: v = None
+        tlv.append((x["dir"], b[:4].decode("latin1"), struct.unpack(">I", b[4:8])[0], len(b) - 8, v))
+s = [t[4]["Stage"]["Code"] for t in tlv if t[1] == "conv" and t[4]]
+said = lambda text: any(d["text"] == text and d["definite"] for t in tlv if t[1] == "subv" and t[4] for d in t[4]["data"])
+kinds = [x.get("kind") for x in r if x["ev"] == "msg" and x["dir"] == "c2a"]
+cbs = [x["name"] for x in r if x["ev"] == "callback"]
+ops = [x["op"] for x in r if x["ev"] == "room"]
+sys.exit(0 if eval(sys.argv[2]) else 1)' "$j" "$2" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  bad "$CASE: $3 never happened"
+  return 1
+}
+
+act() { api POST "/sessions/${2:-s1}/act" "$1" >/dev/null; }
+TOOL_ACT='{"name":"tool","args":{"name":"get_current_weather","arguments":{"location":"Beijing"}}}'
+
+# volc_begin NAME [refclient options] — a volc case: joinRoom, startAudioBot (ARGS from
+# $START, default {}), the bot listening (conv 1).
+volc_begin() {
+  [[ $VOLC_MOCK -eq 1 ]] || return 1
+  RC_DIALECT=volc case_begin "$@" || return 1
+  expect_drive OK joinRoom || return 0
+  expect_drive OK startAudioBot "${START:-{\}}" || return 0
+  volc_wait s1 '1 in s' "the bot listening (conv 1)"
+  return 0
+}
+
+CASE="volc correct: a voice chat"
+if START='{"tools":true}' volc_begin "$CASE"; then
+  jtrue "$(api GET /drivers)" 'd[0]["hello"]["dialects"] == ["volc"] and len(d[0]["hello"]["actions"]) == 10' \
+    && ok "$CASE: hello: volc, 10 actions" || bad "$CASE: hello: $(api GET /drivers)"
+  expect_drive FAIL joinRoom                                     # already in the room
+  act "$TOOL_ACT"
+  volc_wait s1 '[t for t in tlv if t[1] == "func" and t[4]["Content"] == "Sunny, 20 degrees." and t[4]["ToolCallID"] == [u for u in tlv if u[1] == "tool"][0][4]["tool_calls"][0]["id"]]' \
+    "the tool call answered with func (its id, the weather)" && ok "$CASE: tool call answered"
+  volc_wait s1 'said("Sunny, 20 degrees.") and s[-1] == 1' "the tool answer spoken"
+  expect_drive OK commandAgent '{"command":"ExternalTextToSpeech","message":"Pushed.","interrupt_mode":1}'
+  volc_wait s1 'said("Pushed.") and s[-1] == 1' "the pushed text spoken"
+  expect_drive OK stopAudioVoice
+  expect_drive OK updateVoiceChat '{"command":"ExternalTextToLLM","message":"Again?","interrupt_mode":2}'
+  reply=$(drive updateVoiceChat '{"command":"dance"}')
+  jtrue "$reply" 'd["ok"] is False and d["error"] == "InvalidParameter"' \
+    && ok "$CASE: an API error answers its Error.Code" || bad "$CASE: updateVoiceChat dance: $reply"
+  expect_drive OK stopAudioCapture
+  expect_drive OK startAudioCapture
+  expect_drive FAIL sendFunctionResult '{}'                      # tool_call_id is required
+  expect_drive OK leaveRoom
+  sleep 0.3
+  journal_has s1 'ops[:2] == ["publish", "audio_capture"] and ops[-1] == "leave" and kinds[-1] == "volc.api.StopVoiceChat"' \
+    "join: publish, capture; leaveRoom: StopVoiceChat, then leave"
+  journal_has s1 'all(k in kinds for k in ["volc.api.StartVoiceChat", "volc.func", "volc.ctrl", "volc.api.UpdateVoiceChat", "volc.api.StopVoiceChat"])' \
+    "Start, func, ctrl, Update, Stop"
+  journal_has s1 'all(c in cbs for c in ["onJoinRoom", "onUserJoined", "onUserPublishStream", "onUserStartAudioCapture", "onUserStopAudioCapture", "onRoomBinaryMessageReceived", "onSubtitle", "onAgentState", "onFunctionCall", "onUserUnpublishStream", "onUserLeave", "onLeaveRoom"])' \
+    "the Web SDK callbacks"
+  r=$(rules s1 | grep -v '^volc\.command\.unknown$' | tr '\n' ' ')
+  [[ -z $r ]] && ok "$CASE: no findings but the unknown command" || bad "$CASE: findings in s1: $r"
+  expect_drive FAIL commandAgent                                 # not in the room any more
+  case_end
+fi
+
+CASE="volc correct: the 2024-06-01 shape (the seed's generation)"
+if [[ $VOLC_MOCK -eq 1 ]] && RC_DIALECT=volc case_begin "$CASE"; then
+  expect_drive OK joinRoom
+  expect_drive OK startAudioBot '{"version":"2024-06-01","welcome":"Hi."}'
+  volc_wait s1 '[t for t in tlv if t[1] == "subv" and t[4]["data"][0]["definite"]]' "the welcome subtitle"
+  expect_drive OK stopAudioBot
+  volc_wait s1 '"onUserLeave" in cbs' "the bot gone"
+  expect_drive OK stopAudioBot                                   # no bot: nothing to stop
+  expect_drive OK leaveRoom
+  volc_wait s1 'kinds == ["volc.api.legacy.StartVoiceChat", "volc.api.legacy.StopVoiceChat"] and not s and said("Hi.")' \
+    "legacy Start and Stop, the welcome, no conv" && ok "$CASE: legacy Start, welcome, Stop, no conv"
+  expect_clean s1
+  case_end
+fi
+
+CASE="volc bug bad-v4"
+if [[ $VOLC_MOCK -eq 1 ]] && RC_DIALECT=volc case_begin "$CASE" --bug bad-v4; then
+  reply=$(drive startAudioBot)
+  jtrue "$reply" 'd["ok"] is False and d["error"] == "SignatureDoesNotMatch"' \
+    && ok "$CASE: every call refused: $reply" || bad "$CASE: startAudioBot: $reply"
+  case_end
+fi
+
+CASE="volc correct: another secret key"
+if [[ $VOLC_MOCK -eq 1 ]] && RC_DIALECT=volc case_begin "$CASE" --secret-key notTheSecret; then
+  reply=$(drive stopAudioBot '{"task_id":"t1"}')
+  jtrue "$reply" 'd["ok"] is False and d["error"] == "SignatureDoesNotMatch"' \
+    && ok "$CASE: --secret-key is what signs" || bad "$CASE: stopAudioBot: $reply"
+  case_end
+fi
+
+CASE="volc bug interrupt-before-join"
+if [[ $VOLC_MOCK -eq 1 ]] && RC_DIALECT=volc case_begin "$CASE" --bug interrupt-before-join; then
+  expect_drive OK joinRoom
+  sleep 0.3
+  expect_rule s1 volc.room.no_bot
+  case_end
+fi
+
+CASE="volc bug wrong-tlv-length"
+if volc_begin "$CASE" --bug wrong-tlv-length; then
+  expect_drive OK commandAgent
+  sleep 0.3
+  expect_rule s1 volc.tlv.length
+  case_end
+fi
+
+CASE="volc bug func-unknown-id"
+if START='{"tools":true}' volc_begin "$CASE" --bug func-unknown-id; then
+  act "$TOOL_ACT"
+  volc_wait s1 '"volc.func" in kinds' "the answer to the tool call" && expect_rule s1 volc.func.unknown_id
+  case_end
+fi
+
+CASE="volc bug listen-func-magic"
+if START='{"tools":true}' volc_begin "$CASE" --bug listen-func-magic; then
+  act "$TOOL_ACT"
+  volc_wait s1 '[t for t in tlv if t[1] == "tool"]' "the tool call"
+  sleep 0.5
+  journal_has s1 '"volc.func" not in kinds and "onFunctionCall" not in cbs' "the tool call is never seen nor answered"
+  case_end
+fi
+
+CASE="volc bug no-stop-on-leave"
+if volc_begin "$CASE" --bug no-stop-on-leave; then
+  expect_drive OK leaveRoom
+  sleep 0.3
+  journal_has s1 '"volc.api.StopVoiceChat" not in kinds and ops[-1] == "leave"' "left without StopVoiceChat"
+  case_end
+fi
+
+CASE="--no-action (volc)"
+if [[ $VOLC_MOCK -eq 1 ]] && RC_DIALECT=volc case_begin "$CASE" --no-action commandAgent; then
+  hello=$(api GET /drivers)
+  jtrue "$hello" '"commandAgent" not in d[0]["hello"]["actions"] and len(d[0]["hello"]["actions"]) == 9' \
+    && ok "$CASE: left out of hello" || bad "$CASE: hello: $hello"
+  reply=$(api POST /drivers/d1/drive '{"drive":"commandAgent"}')
+  jtrue "$reply" '"did not announce" in d["error"]' && ok "$CASE: parley refuses to drive it" \
+    || bad "$CASE: drive commandAgent: $reply"
+  case_end
+fi
+
 # ---- the command line ----------------------------------------------------------------
 
 CASE="command line"
@@ -624,8 +794,11 @@ expect_code() {
 }
 expect_code 0 "--version" "$REFCLIENT" --version
 expect_code 0 "--list-bugs" "$REFCLIENT" --list-bugs
-[[ $(wc -l <"$TMP/out") -eq 31 ]] && ok "$CASE: 31 bugs listed" || bad "$CASE: --list-bugs: $(wc -l <"$TMP/out") lines"
-expect_code 0 "--self-test (the TC3 and callback Sign vectors)" "$REFCLIENT" --self-test
+[[ $(wc -l <"$TMP/out") -eq 37 ]] && ok "$CASE: 37 bugs listed" || bad "$CASE: --list-bugs: $(wc -l <"$TMP/out") lines"
+expect_code 0 "--self-test (the TC3, callback Sign and V4 vectors)" "$REFCLIENT" --self-test
+grep -q '^ok   v4 python headers' "$TMP/out" && grep -q '^ok   v4 node headers' "$TMP/out" &&
+  ! grep -q '^FAIL' "$TMP/out" && ok "$CASE: the V4 vectors of volc.md §1.2 (python and node header sets)" ||
+  bad "$CASE: --self-test: $(grep -E '^(FAIL|ok   v4)' "$TMP/out" | tr '\n' ' ')"
 expect_code 0 "--help" "$REFCLIENT" --help
 expect_code 2 "unknown bug" "$REFCLIENT" --driver ws://127.0.0.1:1/x --bug no-such-bug
 grep -q 'no-mute-on-enable' "$TMP/err" && ok "$CASE: unknown bug lists the bugs" || bad "$CASE: unknown bug: $(cat "$TMP/err")"
@@ -635,6 +808,9 @@ expect_code 2 "bridge URL without user=" "$REFCLIENT" --driver ws://127.0.0.1:1/
 expect_code 2 "trtc URL without room=" "$REFCLIENT" --driver ws://127.0.0.1:1/x --url 'ws://127.0.0.1:1/trtc/room?user=u'
 expect_code 2 "an aicall action left out of a trtc app" "$REFCLIENT" --driver ws://127.0.0.1:1/x \
   --url 'ws://127.0.0.1:1/trtc/room?room=r&user=u' --no-action call
+expect_code 2 "volc URL without room=" "$REFCLIENT" --driver ws://127.0.0.1:1/x --url 'ws://127.0.0.1:1/volc/room?user=u'
+expect_code 2 "a trtc action left out of a volc app" "$REFCLIENT" --driver ws://127.0.0.1:1/x \
+  --url 'ws://127.0.0.1:1/volc/room?room=r&user=u' --no-action enterRoom
 expect_code 2 "stray argument" "$REFCLIENT" --driver ws://127.0.0.1:1/x extra
 expect_code 3 "nobody listening on the driver URL" "$REFCLIENT" --driver ws://127.0.0.1:1/_parley/driver
 expect_code 3 "a bailian URL needs no user= (then: nobody listening)" "$REFCLIENT" \
